@@ -6,5 +6,7 @@
 namespace radial::cli {
 
 void register_mask_command(CLI::App& app);
+void register_demo_command(CLI::App& app);
+void register_bench_command(CLI::App& app);
 
 }  // namespace radial::cli

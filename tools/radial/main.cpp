@@ -8,6 +8,8 @@ int main(int argc, char** argv) {
   CLI::App app{"radial: block-sparse Radial Attention for video diffusion transformers"};
   app.require_subcommand(1);
   radial::cli::register_mask_command(app);
+  radial::cli::register_demo_command(app);
+  radial::cli::register_bench_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

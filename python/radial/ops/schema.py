@@ -1,0 +1,24 @@
+"""The one schema table of the ``radial::`` operators.
+
+Shapes (B batch, S sequence, H heads, D head dim, nb = ceil(S / block_size), nnz kept blocks):
+  q, k, v, out, dout, dq, dk, dv: [B, S, H, D], any strides with a unit last dimension; out/dq/dk/dv
+                                  come back contiguous in the dtype of q/k/v
+  lse:                            [B, H, S] float32, natural-log log-sum-exp per query row
+  row_offsets, col_offsets:       [nb + 1] int32 (CSR rows; CSC columns)
+  col_indices, row_indices:       [nnz] int32
+  kv_valid_len:                   [B] int32 or None; keys at positions >= kv_valid_len[b] get no weight
+"""
+
+NAMESPACE = "radial"
+
+SCHEMAS: dict[str, str] = {
+    "attention_forward": (
+        "(Tensor q, Tensor k, Tensor v, Tensor row_offsets, Tensor col_indices, Tensor col_offsets,"
+        " Tensor row_indices, Tensor? kv_valid_len, float scale, int block_size) -> (Tensor out, Tensor lse)"
+    ),
+    "attention_backward": (
+        "(Tensor dout, Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Tensor row_offsets,"
+        " Tensor col_indices, Tensor col_offsets, Tensor row_indices, Tensor? kv_valid_len, float scale,"
+        " int block_size, bool deterministic) -> (Tensor dq, Tensor dk, Tensor dv)"
+    ),
+}
