@@ -11,71 +11,30 @@ namespace {
 // Schedules are the reference's: decay 0.2, first layer and 12 of 50 steps dense at 1x; decay 1 with
 // 2 dense layers and 2 dense steps at extended length (with a length-extension LoRA).
 ModelPreset wan(std::string name, int64_t heads, int64_t layers, int64_t height, int64_t width) {
-  ModelPreset p;
-  p.name = std::move(name);
-  p.family = "wan";
-  p.heads = heads;
-  p.head_dim = 128;
-  p.layers = layers;
-  p.spatial_factor = 16;
-  p.temporal_factor = 4;
-  p.text_tokens = 0;
-  p.sink = true;
-  p.default_height = height;
-  p.default_width = width;
-  p.default_frames = 81;
-  p.default_steps = 50;
-  p.base = {0.2, 1, 12};
-  p.extended = {1.0, 2, 2};
-  return p;
+  return {.name = std::move(name), .family = "wan", .heads = heads, .head_dim = 128, .layers = layers,
+          .spatial_factor = 16, .temporal_factor = 4, .text_tokens = 0, .sink = true,
+          .default_height = height, .default_width = width, .default_frames = 81, .default_steps = 50,
+          .base = {0.2, 1, 12}, .extended = {1.0, 2, 2}};
 }
 
 std::vector<ModelPreset> make_presets() {
-  std::vector<ModelPreset> presets;
-  presets.push_back(wan("wan2.1-t2v-14b", 40, 40, 720, 1280));
-  presets.push_back(wan("wan2.1-t2v-1.3b", 12, 30, 480, 832));
-  presets.push_back(wan("wan2.2-t2v-a14b", 40, 40, 720, 1280));
-
-  // HunyuanVideo: joint attention over video then (padded) text; 20 dual-stream + 40 single-stream
-  // blocks; the paper's default length is 117 frames.
-  ModelPreset hunyuan;
-  hunyuan.name = "hunyuanvideo";
-  hunyuan.family = "hunyuanvideo";
-  hunyuan.heads = 24;
-  hunyuan.head_dim = 128;
-  hunyuan.layers = 60;
-  hunyuan.spatial_factor = 16;
-  hunyuan.temporal_factor = 4;
-  hunyuan.text_tokens = 256;
-  hunyuan.sink = false;
-  hunyuan.default_height = 720;
-  hunyuan.default_width = 1280;
-  hunyuan.default_frames = 117;
-  hunyuan.default_steps = 50;
-  hunyuan.base = {0.95, 0, 12};
-  hunyuan.extended = {1.0, 2, 2};
-  presets.push_back(hunyuan);
-
-  // Mochi 1: joint attention like HunyuanVideo, VAE 8x spatial and 6x temporal, patch 2, 64 steps.
-  // The reference has no Mochi schedule; these are our defaults (docs/presets.md says why).
-  ModelPreset mochi;
-  mochi.name = "mochi-1";
-  mochi.family = "mochi";
-  mochi.heads = 24;
-  mochi.head_dim = 128;
-  mochi.layers = 48;
-  mochi.spatial_factor = 16;
-  mochi.temporal_factor = 6;
-  mochi.text_tokens = 256;
-  mochi.sink = false;
-  mochi.default_height = 480;
-  mochi.default_width = 848;
-  mochi.default_frames = 163;
-  mochi.default_steps = 64;
-  mochi.base = {1.0, 1, 16};
-  mochi.extended = {1.0, 2, 3};
-  presets.push_back(mochi);
-  return presets;
+  return {
+      wan("wan2.1-t2v-14b", 40, 40, 720, 1280),
+      wan("wan2.1-t2v-1.3b", 12, 30, 480, 832),
+      wan("wan2.2-t2v-a14b", 40, 40, 720, 1280),
+      // HunyuanVideo: joint attention over video then (padded) text; 20 dual-stream + 40 single-stream
+      // blocks; the paper's default length is 117 frames.
+      {.name = "hunyuanvideo", .family = "hunyuanvideo", .heads = 24, .head_dim = 128, .layers = 60,
+       .spatial_factor = 16, .temporal_factor = 4, .text_tokens = 256, .sink = false,
+       .default_height = 720, .default_width = 1280, .default_frames = 117, .default_steps = 50,
+       .base = {0.95, 0, 12}, .extended = {1.0, 2, 2}},
+      // Mochi 1: joint attention like HunyuanVideo, VAE 8x spatial and 6x temporal, patch 2, 64 steps.
+      // The reference has no Mochi schedule; these are our defaults (docs/presets.md says why).
+      {.name = "mochi-1", .family = "mochi", .heads = 24, .head_dim = 128, .layers = 48,
+       .spatial_factor = 16, .temporal_factor = 6, .text_tokens = 256, .sink = false,
+       .default_height = 480, .default_width = 848, .default_frames = 163, .default_steps = 64,
+       .base = {1.0, 1, 16}, .extended = {1.0, 2, 3}},
+  };
 }
 
 }  // namespace
