@@ -1,0 +1,1 @@
+"""Radial self-attention processors, one per model family, on a shared base."""
