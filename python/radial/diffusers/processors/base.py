@@ -16,6 +16,7 @@ import torch
 
 import radial
 from radial.diffusers.run import RadialRun
+from radial.parallel import ShardLayout, ulysses_attention, validate_context_parallel
 
 
 def sparse_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask, *,
@@ -23,6 +24,16 @@ def sparse_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask, *,
     """The radial computation of every processor: q, k, v ``[B, S, H, D]`` -> ``[B, S, H, D]``. One
     function, so tests can put a float64 dense masked reference in its place."""
     return radial.attention(q, k, v, mask, kv_valid_len=kv_valid_len)
+
+
+def sequence_parallel_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, run: RadialRun,
+                                group) -> torch.Tensor:
+    """Radial attention when diffusers' context-parallel plan has split the sequence evenly over the
+    Ulysses group: q, k, v ``[B, S / P, H, D]`` (this rank's contiguous shard) -> ``[B, S / P, H, D]``."""
+    world = torch.distributed.get_world_size(group)
+    seq_len = q.shape[1] * world
+    mask = run.require_mask(seq_len)
+    return ulysses_attention(q, k, v, mask, layout=ShardLayout(seq_len, 0, world), group=group)
 
 
 class RadialProcessor:
@@ -55,13 +66,24 @@ class RadialProcessor:
     def uses_dense(self) -> bool:
         return self.dense_layer or self.run.dense_step
 
-    def check_no_context_parallel(self) -> None:
+    def ulysses_group(self):
+        """The Ulysses process group of diffusers' context parallelism (``enable_parallelism``), or
+        None when it is off. Ring attention would split each block row's keys across ranks: refused."""
         config = self._parallel_config
-        if config is not None and getattr(config, "context_parallel_config", None) is not None:
+        cp = getattr(config, "context_parallel_config", None) if config is not None else None
+        if cp is None:
+            return None
+        validate_context_parallel(ulysses_degree=cp.ulysses_degree or 1, ring_degree=cp.ring_degree or 1)
+        if getattr(cp, "ulysses_anything", False):
+            raise NotImplementedError("radial: ContextParallelConfig(ulysses_anything=True) is not supported;"
+                                      " radial pads uneven shards itself only through radial.parallel")
+        return cp._ulysses_mesh.get_group()
+
+    def check_no_context_parallel(self) -> None:
+        if self.ulysses_group() is not None:
             raise NotImplementedError(
-                "radial: diffusers' context parallelism (enable_parallelism) shards the sequence inside the"
-                " attention call, which radial's sparse steps do not do; use radial.parallel (Ulysses) or"
-                " disable_radial_attention first")
+                f"radial: {type(self).__name__} has no context-parallel plan in diffusers; shard with"
+                " radial.parallel (Ulysses) or disable_radial_attention first")
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(layer={self.layer}, dense_layer={self.dense_layer}, wraps={self.original!r})"

@@ -29,7 +29,7 @@ class WanRadialProcessor(base.RadialProcessor):
         if encoder_hidden_states is not None or attention_mask is not None:
             raise ValueError("radial: Wan self-attention (attn1) expects no encoder_hidden_states and no"
                              " attention_mask; radial replaces self-attention only")
-        self.check_no_context_parallel()
+        ulysses = self.ulysses_group()
         if attn.fused_projections:
             query, key, value = attn.to_qkv(hidden_states).chunk(3, dim=-1)  # (B, S, H*D) each
         else:
@@ -42,8 +42,10 @@ class WanRadialProcessor(base.RadialProcessor):
             cos, sin = freqs_cos[..., 0::2], freqs_sin[..., 1::2]  # (1, S, 1, D/2)
             query, key = rotate_pairs(query, cos, sin), rotate_pairs(key, cos, sin)
 
-        mask = self.run.require_mask(query.shape[1])
-        out = base.sparse_attention(query, key, value, mask)  # (B, S, H, D)
+        if ulysses is not None:  # diffusers' Wan plan split the sequence: (B, S / P, H, D) here
+            out = base.sequence_parallel_attention(query, key, value, self.run, ulysses)
+        else:
+            out = base.sparse_attention(query, key, value, self.run.require_mask(query.shape[1]))  # (B, S, H, D)
         out = out.flatten(2, 3).type_as(query)  # (B, S, H*D)
         out = attn.to_out[0](out)
         return attn.to_out[1](out)
