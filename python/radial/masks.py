@@ -150,6 +150,17 @@ class RadialMask:
         return self._host.layout.density()
 
     @property
+    def empty_rows(self) -> int:
+        """Query blocks that keep no key block: their queries get zeros. The reference's reduction
+        produces such rows when frames hold fewer than 43 tokens (a third of a block), e.g. latent
+        frames of 4 x 8 tokens: nothing of the video survives."""
+        return int((self._host_row_counts() == 0).sum())
+
+    def _host_row_counts(self) -> torch.Tensor:
+        offsets = self._host.uploads[torch.device("cpu")].row_offsets
+        return offsets[1:] - offsets[:-1]
+
+    @property
     def row_offsets(self) -> torch.Tensor:
         """int32 ``[nb + 1]``: CSR row offsets into :attr:`col_indices`."""
         return self.index.row_offsets

@@ -41,7 +41,7 @@ class Case:
 CASES = [
     Case("radial-sink-tail", batch=2, heads=3, head_dim=64, frames=5, tokens_per_frame=64, sink=True),
     Case("radial-text", batch=1, heads=2, head_dim=128, frames=4, tokens_per_frame=100, text_tokens=37),
-    Case("random-one-token-tail", batch=2, heads=1, head_dim=32, seq_len=3 * 128 + 1),
+    Case("random-one-token-tail", batch=2, heads=1, head_dim=64, seq_len=3 * 128 + 1),
     Case("random-whole-blocks", batch=1, heads=5, head_dim=64, seq_len=4 * 128, density=0.6),
 ]
 

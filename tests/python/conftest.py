@@ -58,6 +58,18 @@ def device(request) -> torch.device:
 
 
 @pytest.fixture
+def native_dtype(device) -> torch.dtype:
+    """The dtype each backend computes natively: float32 on the CPU, bfloat16 on CUDA (the CUDA kernels
+    take bf16 and f16 only; test_errors checks that float32 there is refused by name)."""
+    return torch.float32 if device.type == "cpu" else torch.bfloat16
+
+
+def skip_unless_supported(device: torch.device, dtype: torch.dtype) -> None:
+    if device.type == "cuda" and dtype not in (torch.bfloat16, torch.float16):
+        pytest.skip(f"the CUDA kernels take bf16 and f16, not {dtype} (refusal checked in test_errors)")
+
+
+@pytest.fixture
 def generator(request) -> torch.Generator:
     """A CPU generator seeded from the test's name; the seed is printed so a failure can be replayed."""
     seed = sum(request.node.nodeid.encode()) % (2**31)

@@ -10,6 +10,7 @@ import radial
 from radial.testing import poisoned_outputs, reference_attention
 
 from attention_cases import CASES, make_qkv, random_valid_len
+from conftest import skip_unless_supported
 from numerics import assert_close
 
 DTYPES = [torch.float32, torch.bfloat16, torch.float16]
@@ -19,6 +20,7 @@ DTYPES = [torch.float32, torch.bfloat16, torch.float16]
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_forward_and_backward_match_reference(case, dtype, with_valid_len, device, generator):
+    skip_unless_supported(device, dtype)
     mask = case.make_mask(generator)
     q, k, v = make_qkv(case, dtype, device, generator)
     kv_valid_len = random_valid_len(case, generator, device) if with_valid_len else None
@@ -36,17 +38,17 @@ def test_forward_and_backward_match_reference(case, dtype, with_valid_len, devic
         assert_close(name, actual, reference, dtype, factor=2.0)
 
 
-def test_lse_and_empty_rows(device, generator):
+def test_lse_and_empty_rows(device, native_dtype, generator):
     # Block row 1 keeps nothing, and batch 1 has no valid key at all: out = 0, lse = -inf, zero grads.
     dense = torch.tensor([[True, True, False], [False, False, False], [True, False, True]])
-    shape = (2, 300, 2, 16)
-    q, k, v = (torch.randn(shape, generator=generator).to(device).requires_grad_() for _ in range(3))
+    shape = (2, 300, 2, 64)
+    q, k, v = (torch.randn(shape, generator=generator).to(device, native_dtype).requires_grad_() for _ in range(3))
     kv_valid_len = torch.tensor([300, 0], dtype=torch.int32, device=device)
     layout = radial.RadialMask.from_dense(dense, seq_len=300).to(device)
     with poisoned_outputs():
         out, lse = radial.ops.attention_forward(q, k, v, *layout.index, kv_valid_len, 0.25, 128)
     expected_out, expected_lse = reference_attention(q, k, v, dense, kv_valid_len=kv_valid_len, scale=0.25)
-    assert_close("out", out, expected_out, torch.float32)
+    assert_close("out", out, expected_out, native_dtype)
     assert lse.dtype == torch.float32 and lse.shape == (2, 2, 300)
     finite = torch.isfinite(expected_lse)
     assert torch.equal(torch.isfinite(lse).cpu(), finite.cpu())
@@ -58,34 +60,35 @@ def test_lse_and_empty_rows(device, generator):
     assert torch.all(dq[:, 128:256] == 0)
 
 
-def test_any_strides_with_unit_last_dimension(device, generator):
-    b, s, h, d = 2, 260, 3, 32
+def test_any_strides_with_unit_last_dimension(device, native_dtype, generator):
+    b, s, h, d = 2, 260, 3, 64
     mask = radial.mask(frames=2, tokens_per_frame=130)
     # q stored [B, H, S, D]; k and v slices of one packed [B, S, 2, H, D] buffer.
-    q_bhsd = torch.randn(b, h, s, d, generator=generator).to(device).requires_grad_()
-    kv = torch.randn(b, s, 2, h, d, generator=generator).to(device).requires_grad_()
+    q_bhsd = torch.randn(b, h, s, d, generator=generator).to(device, native_dtype).requires_grad_()
+    kv = torch.randn(b, s, 2, h, d, generator=generator).to(device, native_dtype).requires_grad_()
     q, k, v = q_bhsd.transpose(1, 2), kv[:, :, 0], kv[:, :, 1]
     assert not q.is_contiguous() and not k.is_contiguous()
     out = radial.attention(q, k, v, mask)
     expected, _ = reference_attention(q, k, v, mask)
-    assert_close("out", out, expected, torch.float32)
-    dout = torch.randn(out.shape, generator=generator).to(device)
+    assert_close("out", out, expected, native_dtype)
+    dout = torch.randn(out.shape, generator=generator).to(device, native_dtype)
     actual = torch.autograd.grad(out, (q_bhsd, kv), dout)
     reference = torch.autograd.grad(expected, (q_bhsd, kv), dout.double())
     for name, a, r in zip(("dq", "dkv"), actual, reference):
-        assert_close(name, a, r, torch.float32, factor=2.0)
+        assert_close(name, a, r, native_dtype, factor=2.0)
 
 
-def test_scale_argument(device, generator):
+def test_scale_argument(device, native_dtype, generator):
     mask = radial.mask(frames=3, tokens_per_frame=100, text_tokens=20)
-    q, k, v = (torch.randn(1, 320, 2, 64, generator=generator).to(device) for _ in range(3))
+    q, k, v = (torch.randn(1, 320, 2, 64, generator=generator).to(device, native_dtype) for _ in range(3))
     out = radial.attention(q, k, v, mask, scale=0.03)
-    assert_close("out", out, reference_attention(q, k, v, mask, scale=0.03)[0], torch.float32)
+    assert_close("out", out, reference_attention(q, k, v, mask, scale=0.03)[0], native_dtype)
 
 
-def test_no_grad_and_inference_mode(device, generator):
+def test_no_grad_and_inference_mode(device, native_dtype, generator):
     mask = radial.mask(frames=2, tokens_per_frame=128)
-    q, k, v = (torch.randn(1, 256, 2, 32, generator=generator).to(device).requires_grad_() for _ in range(3))
+    q, k, v = (torch.randn(1, 256, 2, 64, generator=generator).to(device, native_dtype).requires_grad_()
+               for _ in range(3))
     with torch.no_grad():
         out = radial.attention(q, k, v, mask)
     assert out.grad_fn is None and not out.requires_grad
@@ -107,9 +110,9 @@ def test_autocast(device, generator):
     assert q.grad.dtype == torch.float32 and torch.isfinite(q.grad).all()
 
 
-def test_bool_mask_equals_radial_mask(device, generator):
+def test_bool_mask_equals_radial_mask(device, native_dtype, generator):
     mask = radial.mask(frames=4, tokens_per_frame=77, text_tokens=9, sink=True)
-    q, k, v = (torch.randn(1, mask.seq_len, 1, 16, generator=generator).to(device) for _ in range(3))
+    q, k, v = (torch.randn(1, mask.seq_len, 1, 64, generator=generator).to(device, native_dtype) for _ in range(3))
     assert torch.equal(radial.attention(q, k, v, mask), radial.attention(q, k, v, mask.dense().to(device)))
 
 

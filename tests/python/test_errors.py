@@ -111,3 +111,17 @@ def test_kv_valid_len_shape_and_dtype():
 def test_bad_scale(scale):
     with pytest.raises(ValueError, match=r"^scale: expected a positive finite softmax scale"):
         call(scale=scale)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device on this machine")
+def test_cuda_refuses_float32_and_unbuilt_head_dims():
+    from conftest import cuda_available
+
+    if not cuda_available():
+        pytest.skip("radial._C was built without CUDA (RADIAL_CUDA=OFF)")
+    q, k, v = inputs("cuda", torch.float32, shape=(B, S, H, 64))
+    with pytest.raises((TypeError, ValueError), match=r"q\.dtype: expected bf16 or f16 on the CUDA backend"):
+        radial.attention(q, k, v, MASK)
+    q, k, v = inputs("cuda", torch.bfloat16, shape=(B, S, H, 80))
+    with pytest.raises(ValueError, match=r"head_dim: expected one of 64, 128"):
+        radial.attention(q, k, v, MASK)

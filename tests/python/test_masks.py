@@ -207,3 +207,12 @@ def test_read_mask_errors_name_the_path(tmp_path):
 def test_write_requires_radial_parameters(tmp_path):
     with pytest.raises(ValueError, match=r"^mask: expected a radial mask"):
         radial.RadialMask.from_dense(torch.ones(1, 1, dtype=torch.bool), seq_len=5).write(tmp_path / "x.mask")
+
+
+def test_empty_rows_are_counted():
+    # 4 x 8 tokens a frame: no frame pair fills a third of a block, so nothing of the video survives.
+    tiny = radial.mask_for("wan2.1-t2v-14b", height=64, width=128, num_frames=45)
+    assert tiny.empty_rows == tiny.num_blocks == 3 and tiny.density == 0.0
+    assert radial.mask_for("wan2.1-t2v-14b", height=720, width=1280, num_frames=81).empty_rows == 0
+    dense = torch.tensor([[True, False], [False, False]])
+    assert radial.RadialMask.from_dense(dense, seq_len=200).empty_rows == 1

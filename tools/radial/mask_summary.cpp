@@ -17,6 +17,7 @@ MaskSummary summarize_mask(const SequenceLayout& layout, const RadialParams& par
   s.head_dim = head_dim;
   s.num_blocks = mask.num_blocks();
   s.kept_blocks = sparse.nnz();
+  for (int32_t r = 0; r < sparse.num_blocks(); ++r) s.empty_rows += sparse.row_count(r) == 0;
   s.density = sparse.density();
   s.kept_flops = sparse.kept_forward_flops(head_dim, heads);
   s.dense_flops = sparse.dense_forward_flops(head_dim, heads);
@@ -37,6 +38,9 @@ void print_mask_summary(std::ostream& out, const MaskSummary& s) {
                      100.0 * s.kept_flops / s.dense_flops);
   out << fmt::format("ideal        {:.2f}x faster than dense attention\n", s.dense_flops / s.kept_flops);
   out << fmt::format("built in     {:.2f} ms\n", s.build_ms);
+  if (s.empty_rows)
+    out << fmt::format("warning      {} query blocks keep no key block (frames under 43 tokens do not survive the"
+                       " block reduction): their queries get zeros\n", s.empty_rows);
 }
 
 nlohmann::json mask_summary_json(const MaskSummary& s) {
@@ -52,6 +56,7 @@ nlohmann::json mask_summary_json(const MaskSummary& s) {
   j["blocks"] = s.num_blocks;
   j["kept_blocks"] = s.kept_blocks;
   j["density"] = s.density;
+  j["empty_rows"] = s.empty_rows;
   j["heads"] = s.heads;
   j["head_dim"] = s.head_dim;
   j["kept_flops"] = s.kept_flops;

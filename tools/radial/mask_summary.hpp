@@ -18,6 +18,7 @@ struct MaskSummary {
   int64_t head_dim = 128;
   int64_t num_blocks = 0;
   int64_t kept_blocks = 0;
+  int64_t empty_rows = 0;     // query blocks that keep no key block: their queries get zeros
   double density = 0.0;       // kept blocks / all blocks
   double kept_flops = 0.0;    // forward attention FLOPs inside kept blocks, all heads
   double dense_flops = 0.0;   // forward attention FLOPs of dense attention, all heads

@@ -71,6 +71,15 @@ class RadialRun:
 
 
 def mask_for_grid(grid: LatentGrid, *, decay: float, sink: bool) -> RadialMask:
-    """The radial mask of one sequence (built once per grid and cached by :func:`radial.mask`)."""
-    return radial.mask(frames=grid.frames, tokens_per_frame=grid.tokens_per_frame, text_tokens=grid.text_tokens,
+    """The radial mask of one sequence (built once per grid and cached by :func:`radial.mask`).
+
+    Raises ValueError when the mask leaves query blocks with no key at all (frames too small for
+    128-token blocks): those tokens would silently come out as zeros."""
+    mask = radial.mask(frames=grid.frames, tokens_per_frame=grid.tokens_per_frame, text_tokens=grid.text_tokens,
                        decay=decay, sink=sink)
+    if mask.empty_rows:
+        raise ValueError(
+            f"radial: the radial mask of {grid.frames} latent frames x {grid.tokens_per_frame} tokens keeps no key"
+            f" block for {mask.empty_rows} of {mask.num_blocks} query blocks (frames of fewer than 43 tokens do not"
+            " survive the reduction to 128-token blocks); use a larger video or keep this model dense")
+    return mask

@@ -151,3 +151,12 @@ def test_mask_is_the_presets_for_the_latent_and_text_received(family, text, deca
     tm.forward(model, family.inputs(**video(family)))
     height, width, latent_frames = SIZE
     assert radial_run(model).mask.spec == MaskSpec(latent_frames, (height // 16) * (width // 16), text, decay, sink)
+
+
+def test_a_video_too_small_for_128_token_blocks_is_an_error():
+    # 64 x 128 pixels: 4 x 8 = 32 tokens a frame; no block survives the reference's reduction, so the
+    # transformer would silently output zeros for every self-attention: refuse instead.
+    model = tm.tiny_wan()
+    enable_radial_attention(model, height=64, width=128, num_frames=45, dense_layers=0, dense_timesteps=0)
+    with pytest.raises(ValueError, match="keeps no key block for 3 of 3 query blocks"):
+        tm.forward(model, tm.wan_inputs(height=64, width=128, num_frames=45))
