@@ -30,25 +30,9 @@ except ImportError as error:
 
 import torch  # noqa: E402
 
-from radial._ext import _C  # noqa: E402
+from devices import DEVICES  # noqa: E402
 
 MASK_VECTORS = ROOT.parent / "shared" / "testdata" / "masks"
-
-
-def cuda_available() -> bool:
-    return torch.cuda.is_available() and _C.WITH_CUDA
-
-
-def _cuda_skip_reason() -> str:
-    if not torch.cuda.is_available():
-        return "no CUDA device on this machine"
-    return "radial._C was built without CUDA (RADIAL_CUDA=OFF)"
-
-
-DEVICES = [
-    pytest.param("cpu", id="cpu"),
-    pytest.param("cuda", id="cuda", marks=pytest.mark.skipif(not cuda_available(), reason=_cuda_skip_reason())),
-]
 
 
 @pytest.fixture(params=DEVICES)
@@ -62,11 +46,6 @@ def native_dtype(device) -> torch.dtype:
     """The dtype each backend computes natively: float32 on the CPU, bfloat16 on CUDA (the CUDA kernels
     take bf16 and f16 only; test_errors checks that float32 there is refused by name)."""
     return torch.float32 if device.type == "cpu" else torch.bfloat16
-
-
-def skip_unless_supported(device: torch.device, dtype: torch.dtype) -> None:
-    if device.type == "cuda" and dtype not in (torch.bfloat16, torch.float16):
-        pytest.skip(f"the CUDA kernels take bf16 and f16, not {dtype} (refusal checked in test_errors)")
 
 
 @pytest.fixture

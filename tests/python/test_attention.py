@@ -10,7 +10,7 @@ import radial
 from radial.testing import poisoned_outputs, reference_attention
 
 from attention_cases import CASES, make_qkv, random_valid_len
-from conftest import skip_unless_supported
+from devices import skip_unless_supported
 from numerics import assert_close
 
 DTYPES = [torch.float32, torch.bfloat16, torch.float16]
@@ -142,7 +142,7 @@ def test_the_two_float64_oracles_agree(generator):
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device on this machine")
 def test_cuda_runs_on_the_current_stream(generator):
-    from conftest import cuda_available
+    from devices import cuda_available
 
     if not cuda_available():
         pytest.skip("radial._C was built without CUDA (RADIAL_CUDA=OFF)")

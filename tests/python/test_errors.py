@@ -115,7 +115,7 @@ def test_bad_scale(scale):
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device on this machine")
 def test_cuda_refuses_float32_and_unbuilt_head_dims():
-    from conftest import cuda_available
+    from devices import cuda_available
 
     if not cuda_available():
         pytest.skip("radial._C was built without CUDA (RADIAL_CUDA=OFF)")

@@ -6,10 +6,11 @@ import torch
 
 from radial.train import write_sample
 
-# 112x256 pixels, 29 frames: 8 latent frames of 7x16 tokens, 896 tokens in 7 blocks, about a quarter
-# of them kept by Wan's mask at decay 0.2: sparse enough that a wrong mask would show.
-VIDEO = dict(height=112, width=256, num_frames=29)
-LATENT_SHAPE = (4, 8, 14, 32)  # (C, F, H/8, W/8)
+# 128x256 pixels, 41 frames: 11 latent frames of 8x16 tokens, 1408 tokens in 11 blocks, 62 % of them
+# kept by Wan's mask: sparse enough that a wrong mask would show. (Frames under 128 tokens make the
+# reference's mask leave whole query blocks empty, which radial.diffusers refuses.)
+VIDEO = dict(height=128, width=256, num_frames=41)
+LATENT_SHAPE = (4, 11, 16, 32)  # (C, F, H/8, W/8)
 TEXT_TOKENS, TEXT_DIM, POOLED_DIM = 8, 16, 8
 LATENT_SCALE = 1.5  # non-unit, so a scale mistake cannot hide
 

@@ -12,7 +12,7 @@ from radial.train import add_lora, save_lora  # noqa: E402
 from radial.train.cli import main  # noqa: E402
 from radial.train.tiny import tiny_transformer  # noqa: E402
 
-MOCHI_VIDEO = dict(VIDEO, num_frames=43)  # Mochi maps 6 frames to a latent frame: 8 latent frames again
+MOCHI_VIDEO = dict(VIDEO, num_frames=61)  # Mochi maps 6 frames to a latent frame: 11 latent frames again
 
 
 def arguments(data, output, video=VIDEO, steps=12, *extra) -> list[str]:
@@ -24,7 +24,7 @@ def arguments(data, output, video=VIDEO, steps=12, *extra) -> list[str]:
 def test_trains_tiny_wan_and_writes_its_outputs(tmp_path, dataset_dir, capsys):
     assert main(["--model", "tiny-wan", *arguments(dataset_dir, tmp_path / "out")]) == 0
     err = capsys.readouterr().err
-    assert "wan2.1-t2v-14b at 112x256, 29 frames (default-length schedule)" in err
+    assert "wan2.1-t2v-14b at 128x256, 41 frames (default-length schedule)" in err
     assert "step 12/12" in err
     for name in ("pytorch_lora_weights.safetensors", "loss.png", "losses.json",
                  "checkpoint-000012/trainer_state.pt", "checkpoint-000012/pytorch_lora_weights.safetensors"):
@@ -56,8 +56,8 @@ def test_bad_inputs_are_one_line_errors(tmp_path, dataset_dir, capsys):
     assert "error: data: HunyuanVideo needs 'prompt_attention_mask'" in capsys.readouterr().err
     assert main(["--model", str(tmp_path), *arguments(dataset_dir, tmp_path / "out2", VIDEO, 1)]) == 2
     assert "error: model: expected a diffusers pipeline or transformer directory" in capsys.readouterr().err
-    assert main(["--model", "tiny-wan", *arguments(dataset_dir, tmp_path / "out3", dict(VIDEO, height=128), 1)]) == 2
-    assert "radial: the transformer received a latent of 8 latent frames of 7x16 tokens" in capsys.readouterr().err
+    assert main(["--model", "tiny-wan", *arguments(dataset_dir, tmp_path / "out3", dict(VIDEO, height=144), 1)]) == 2
+    assert "radial: the transformer received a latent of 11 latent frames of 8x16 tokens" in capsys.readouterr().err
 
 
 def test_loads_a_pipeline_directory_with_its_schedulers_shift(tmp_path, dataset_dir, capsys):

@@ -119,7 +119,7 @@ def test_wan_gradients_through_radial_equal_dense_masked_reference(tmp_path, mon
 
     monkeypatch.setattr(processors, "sparse_attention", reference)
     assert_gradients_match(radial_grads, grads(), cfg.dtype)
-    assert calls and all(density < 0.5 for density in calls), "every self-attention should run radial"
+    assert calls and all(density < 0.7 for density in calls), "every self-attention should run radial"
 
 
 @pytest.fixture

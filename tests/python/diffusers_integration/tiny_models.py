@@ -142,7 +142,7 @@ HUNYUAN_VIDEO_I2V = Family("hunyuanvideo-i2v", lambda: tiny_hunyuan_video(image_
 
 # (height, width, latent frames): tokens per frame 64 (a block holds two frames), 48 (blocks straddle
 # frames), 112 (the sparsest here: about 0.25 of the blocks kept) and 160 (a frame spans two blocks).
-VIDEO_SIZES = ((128, 128, 9), (96, 128, 12), (112, 256, 8), (128, 320, 5))
+VIDEO_SIZES = ((128, 128, 9), (96, 128, 12), (144, 224, 8), (128, 320, 5))
 
 
 def forward(model: torch.nn.Module, inputs: dict) -> torch.Tensor:

@@ -1,0 +1,152 @@
+"""Block-sparse attention backward on one GPU, side by side: ours (radial's CUDA backward, portable
+sm_80+ kernels: preprocessing, dK/dV over CSC columns, dQ over CSR rows; the default mode, as autograd
+calls it), cuDNN SDPA dense backward and
+FlexAttention (torch.compile) backward with the same block mask, at the anchor shapes of
+docs/anchors.md (batch 1, head dim 128, bf16) with their radial masks.
+
+Effective TFLOP/s counts the kept blocks only, the backward as 2.5x the forward:
+2.5 * 4 * S^2 * d * H * density / time; dense baselines count all of S^2. Our out and lse come from our
+forward; the gradients are checked against Flex's (relative 2-norm). Also prints where our time goes
+(per kernel, from the profiler). Prints a markdown table and writes it to --out. Needs RADIAL_SHIM
+(scripts/device/build_backward_shim.sh).
+"""
+import argparse
+import math
+import re
+import sys
+
+import torch
+import torch.nn.functional as F
+from torch.nn.attention import SDPBackend, sdpa_kernel
+
+import radial_cuda
+import radial_cuda_backward
+from attention_forward import flex_block_mask, time_ms
+
+# name, frames, tokens per frame, text tokens, decay, sink, heads (as bench/gpu/attention_forward.py)
+ANCHORS = [
+    ("Wan2.1 720p 81 f", 21, 3600, 0, 0.2, True, 40),
+    ("HunyuanVideo 720p 117 f", 30, 3600, 0, 0.95, False, 24),
+    ("Wan2.1 720p 321 f (4x)", 81, 3600, 0, 1.0, True, 40),
+    ("HunyuanVideo 720p 509 f (4x)", 128, 3600, 0, 1.0, False, 24),
+]
+
+
+def relative(a, b):
+    return ((a.float() - b.float()).norm() / b.float().norm()).item()
+
+
+def kernel_split(fn):
+    """Device milliseconds per kernel name of one call of fn."""
+    from torch.profiler import ProfilerActivity, profile
+
+    fn()
+    torch.cuda.synchronize()
+    with profile(activities=[ProfilerActivity.CUDA]) as prof:
+        fn()
+        torch.cuda.synchronize()
+    split = {}
+    for e in prof.key_averages():
+        if e.device_type.name == "CUDA" and e.self_device_time_total > 0:
+            name = re.sub(r"<.*", "", e.key).split("::")[-1]
+            split[name] = split.get(name, 0.0) + e.self_device_time_total / 1e3
+    return split
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--out", default=None, help="write the markdown table here")
+    parser.add_argument("--baselines", default="cudnn,flex", help="comma list of cudnn, flex, none")
+    parser.add_argument("--only", default="^(Wan2.1 720p 81 f|HunyuanVideo 720p 117 f)$",
+                        help="regular expression selecting anchor names")
+    args = parser.parse_args()
+    baselines = set(args.baselines.split(","))
+    torch.manual_seed(0)
+    dev = torch.cuda.get_device_name()
+    print(f"device {dev}, torch {torch.__version__}, cuDNN {torch.backends.cudnn.version()}", flush=True)
+    rows = []
+    for name, frames, tpf, text, decay, sink, heads in ANCHORS:
+        if args.only and not re.search(args.only, name):
+            continue
+        d = 128
+        layout = radial_cuda.Layout.radial(frames, tpf, text, decay, sink)
+        columns = radial_cuda_backward.Columns(layout)
+        s = layout.seq_len
+        q, k, v, dout = (torch.randn(1, s, heads, d, device="cuda", dtype=torch.bfloat16) for _ in range(4))
+        scale = 1.0 / math.sqrt(d)
+        dense_flops = 2.5 * 4.0 * s * s * d * heads
+        eff_flops = dense_flops * layout.density
+        out, lse = radial_cuda.forward(q, k, v, layout, scale)
+        grads = tuple(torch.empty_like(t) for t in (q, k, v))
+        result = {"case": name, "S": s, "H": heads, "density": layout.density}
+
+        def ours():
+            return radial_cuda_backward.backward(dout, q, k, v, out, lse, layout, columns, scale,
+                                                 deterministic=False, grads=grads)
+
+        result["ours"], _ = time_ms(ours)
+        result["split"] = kernel_split(ours)
+        print(f"{name}: ours {result['ours']:.1f} ms ({eff_flops / result['ours'] / 1e9:.0f} eff TF/s); kernels "
+              + ", ".join(f"{k} {v:.1f} ms" for k, v in result["split"].items()), flush=True)
+        ours()
+        mine = tuple(g.clone() for g in grads)
+        qt, kt, vt = (t.transpose(1, 2).detach().requires_grad_() for t in (q, k, v))  # (B, H, S, D) leaves
+        dout_t = dout.transpose(1, 2)
+        if "cudnn" in baselines:
+            with sdpa_kernel(SDPBackend.CUDNN_ATTENTION):
+                o = F.scaled_dot_product_attention(qt, kt, vt, scale=scale)
+                result["cudnn"], _ = time_ms(
+                    lambda: torch.autograd.grad(o, (qt, kt, vt), dout_t, retain_graph=True), min_reps=2)
+            del o
+            print(f"  cudnn dense backward {result['cudnn']:.1f} ms", flush=True)
+        if "flex" in baselines:
+            from torch.nn.attention.flex_attention import flex_attention
+
+            flex = torch.compile(flex_attention, dynamic=False)
+            bm = flex_block_mask(layout, s)
+            o = flex(qt, kt, vt, block_mask=bm, scale=scale)
+            ref = torch.autograd.grad(o, (qt, kt, vt), dout_t, retain_graph=True)
+            result["agree"] = max(relative(m, r.transpose(1, 2)) for m, r in zip(mine, ref))
+            del ref
+            result["flex"], _ = time_ms(lambda: torch.autograd.grad(o, (qt, kt, vt), dout_t, retain_graph=True))
+            print(f"  flex backward {result['flex']:.1f} ms (ours vs flex, worst of dq/dk/dv: rel {result['agree']:.1e})",
+                  flush=True)
+            del bm, o
+        result["eff_flops"] = eff_flops
+        result["dense_flops"] = dense_flops
+        rows.append(result)
+        del q, k, v, dout, out, lse, grads, mine, qt, kt, vt, dout_t
+        torch.cuda.empty_cache()
+
+    def cell(r, key, flops):
+        return f"{r[key]:.1f} ms ({flops / r[key] / 1e9:.0f})" if key in r else "—"
+
+    lines = [
+        f"device: {dev}; torch {torch.__version__}; cuDNN {torch.backends.cudnn.version()}; bf16, head dim 128, batch 1; "
+        "backward FLOPs = 2.5x forward",
+        "",
+        "| case | S | H | density | ours (eff. TF/s) | cuDNN dense bwd (TF/s) | Flex + block mask bwd (eff.) "
+        "| ours vs cuDNN | ours vs Flex | ideal | ours vs Flex grads (rel) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        vs_cudnn = f"{r['cudnn'] / r['ours']:.2f}x" if "cudnn" in r else "—"
+        vs_flex = f"{r['flex'] / r['ours']:.2f}x" if "flex" in r else "—"
+        agree = f"{r['agree']:.1e}" if "agree" in r else "—"
+        lines.append(
+            f"| {r['case']} | {r['S']:,} | {r['H']} | {r['density']:.3f} | {cell(r, 'ours', r['eff_flops'])} | "
+            f"{cell(r, 'cudnn', r['dense_flops'])} | {cell(r, 'flex', r['eff_flops'])} | {vs_cudnn} | {vs_flex} | "
+            f"{1 / r['density']:.2f}x | {agree} |")
+    lines += ["", "Our kernels, one call (profiler, device ms):", ""]
+    for r in rows:
+        lines.append(f"- {r['case']}: " + ", ".join(f"{k} {v:.1f}" for k, v in r["split"].items()))
+    table = "\n".join(lines)
+    print(table)
+    if args.out:
+        with open(args.out, "w") as f:
+            f.write(table + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,184 @@
+"""Block-sparse attention forward on one GPU, side by side: ours (radial's CUDA kernel: the sm_90a one on
+Hopper, and the portable sm_80+ one for reference), cuDNN SDPA
+dense, FlashAttention-2 SDPA dense, and FlexAttention (torch.compile) with the same block mask, at the
+anchor shapes of docs/anchors.md (batch 1, head dim 128, bf16) with their radial masks.
+
+Effective TFLOP/s counts the kept blocks only: 4 * S^2 * d * H * density / time (the anchors' rule);
+dense baselines count all of S^2. Speedup is over cuDNN dense. Prints a markdown table and writes it
+to --out. Ours runs through the Python package's operator torch.ops.radial.attention_forward
+(--impl package: radial._C built on the GPU machine by scripts/device/build_package.sh) or through the
+ctypes shim (--impl shim: RADIAL_SHIM, scripts/device/build_shim.sh); both call the same library.
+"""
+import argparse
+import math
+import os
+import re
+import statistics
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+from torch.nn.attention import SDPBackend, sdpa_kernel
+
+import radial_cuda
+
+# name, frames, tokens per frame, text tokens, decay, sink, heads
+ANCHORS = [
+    ("Wan2.1 720p 81 f", 21, 3600, 0, 0.2, True, 40),
+    ("Wan2.1 768p 69 f", 18, 3840, 0, 0.2, True, 40),
+    ("HunyuanVideo 720p 117 f", 30, 3600, 0, 0.95, False, 24),
+    ("Wan2.1 720p 321 f (4x)", 81, 3600, 0, 1.0, True, 40),
+    ("HunyuanVideo 720p 509 f (4x)", 128, 3600, 0, 1.0, False, 24),
+]
+
+
+def time_ms(fn, min_reps=3, max_reps=20, budget_s=1.5):
+    """Median of CUDA-event times after one warm-up call; stops after budget_s or max_reps."""
+    fn()
+    torch.cuda.synchronize()
+    times = []
+    start_all = time.perf_counter()
+    while len(times) < max_reps and (len(times) < min_reps or time.perf_counter() - start_all < budget_s):
+        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        start.record()
+        fn()
+        end.record()
+        end.synchronize()
+        times.append(start.elapsed_time(end))
+    return statistics.median(times), times
+
+
+def flex_block_mask(layout, s):
+    from torch.nn.attention.flex_attention import BlockMask
+
+    dense = layout.dense_bool()
+    full = dense.clone()
+    if s % 128:  # the last key block is partial: Flex must mask inside it
+        full[:, -1] = False
+    partial = dense & ~full
+
+    def to_blocks(m):
+        counts = m.sum(dim=1, dtype=torch.int32)
+        indices = torch.argsort((~m).to(torch.int8), dim=1, stable=True).to(torch.int32)
+        return counts[None, None], indices[None, None]
+
+    def in_sequence(b, h, q_idx, kv_idx):
+        return kv_idx < s
+
+    kv_num, kv_idx = to_blocks(partial)
+    full_num, full_idx = to_blocks(full)
+    return BlockMask.from_kv_blocks(kv_num, kv_idx, full_num, full_idx, BLOCK_SIZE=128, mask_mod=in_sequence,
+                                    seq_lengths=(s, s))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--out", default=None, help="write the markdown table here")
+    parser.add_argument("--baselines", default="cudnn,fa2,flex", help="comma list of cudnn, fa2, flex, none")
+    parser.add_argument("--fa2-max-seq", type=int, default=120_000, help="skip FA2 dense above this length")
+    parser.add_argument("--impl", choices=("package", "shim"), default="shim",
+                        help="call our kernel through the radial package's operator or the ctypes shim")
+    parser.add_argument("--families", default="auto,portable",
+                        help="our kernels to time: auto (sm_90a on Hopper), portable (sm_80+)")
+    parser.add_argument("--only", default=None, help="regular expression selecting anchor names")
+    args = parser.parse_args()
+    baselines = set(args.baselines.split(","))
+    torch.manual_seed(0)
+    dev = torch.cuda.get_device_name()
+    print(f"device {dev}, torch {torch.__version__}, cuDNN {torch.backends.cudnn.version()}", flush=True)
+    rows = []
+    for name, frames, tpf, text, decay, sink, heads in ANCHORS:
+        if args.only and not re.search(args.only, name):
+            continue
+        d = 128
+        if args.impl == "package":
+            import radial
+
+            package_mask = radial.mask(frames=frames, tokens_per_frame=tpf, text_tokens=text, decay=decay,
+                                       sink=sink).to("cuda")
+            layout = radial_cuda.Layout(package_mask.row_offsets, package_mask.col_indices, package_mask.seq_len)
+
+            def ours():
+                torch.ops.radial.attention_forward(q, k, v, *package_mask.index, None, scale, package_mask.block_size)
+        else:
+            layout = radial_cuda.Layout.radial(frames, tpf, text, decay, sink)
+
+            def ours():
+                radial_cuda.forward(q, k, v, layout, scale, out=out, lse=lse)
+        s = layout.seq_len
+        q, k, v = (torch.randn(1, s, heads, d, device="cuda", dtype=torch.bfloat16) for _ in range(3))
+        scale = 1.0 / math.sqrt(d)
+        dense_flops = 4.0 * s * s * d * heads
+        eff_flops = dense_flops * layout.density
+        out = torch.empty_like(q)
+        lse = torch.empty(1, heads, s, device="cuda", dtype=torch.float32)
+        result = {"case": name, "S": s, "H": heads, "density": layout.density}
+        for key, family in (("ours", "auto"), ("portable", "portable")):
+            if family not in args.families.split(","):
+                continue
+            os.environ["RADIAL_CUDA_FORWARD"] = family
+            result[key], _ = time_ms(ours)
+            print(f"{name}: {key} {result[key]:.1f} ms ({eff_flops / result[key] / 1e9:.0f} eff TF/s)", flush=True)
+        os.environ["RADIAL_CUDA_FORWARD"] = "auto"
+        qt, kt, vt = (t.transpose(1, 2) for t in (q, k, v))  # (B, H, S, D) views
+        if "cudnn" in baselines:
+            with sdpa_kernel(SDPBackend.CUDNN_ATTENTION):
+                result["cudnn"], _ = time_ms(lambda: F.scaled_dot_product_attention(qt, kt, vt, scale=scale),
+                                             min_reps=2)
+            print(f"  cudnn {result['cudnn']:.1f} ms", flush=True)
+        if "fa2" in baselines and s <= args.fa2_max_seq:
+            with sdpa_kernel(SDPBackend.FLASH_ATTENTION):
+                result["fa2"], _ = time_ms(lambda: F.scaled_dot_product_attention(qt, kt, vt, scale=scale), min_reps=2)
+            print(f"  fa2 {result['fa2']:.1f} ms", flush=True)
+        if "flex" in baselines:
+            from torch.nn.attention.flex_attention import flex_attention
+
+            flex = torch.compile(flex_attention, dynamic=False)
+            bm = flex_block_mask(layout, s)
+            ref = flex(qt, kt, vt, block_mask=bm, scale=scale).transpose(1, 2)
+            if args.impl == "package":
+                out, lse = torch.ops.radial.attention_forward(q, k, v, *package_mask.index, None, scale, 128)
+            else:
+                radial_cuda.forward(q, k, v, layout, scale, out=out, lse=lse)
+            result["agree"] = ((out.float() - ref.float()).norm() / ref.float().norm()).item()
+            result["flex"], _ = time_ms(lambda: flex(qt, kt, vt, block_mask=bm, scale=scale))
+            print(f"  flex {result['flex']:.1f} ms (ours vs flex rel {result['agree']:.1e})", flush=True)
+            del bm, ref
+        result["eff_flops"] = eff_flops
+        result["dense_flops"] = dense_flops
+        rows.append(result)
+        del q, k, v, out, lse, qt, kt, vt
+        torch.cuda.empty_cache()
+
+    def cell(r, key, flops):
+        if key not in r:
+            return "—"
+        return f"{r[key]:.1f} ms ({flops / r[key] / 1e9:.0f})"
+
+    lines = [
+        f"device: {dev}; torch {torch.__version__}; cuDNN {torch.backends.cudnn.version()};"
+        f" bf16, head dim 128, batch 1; ours through the {args.impl}",
+        "",
+        "| case | S | H | density | ours (eff. TF/s) | ours, portable kernel | cuDNN dense (TF/s) | FA2 dense (TF/s)"
+        " | Flex + block mask (eff.) | ours vs cuDNN | ours vs Flex | ideal |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        vs_cudnn = f"{r['cudnn'] / r['ours']:.2f}x" if "cudnn" in r else "—"
+        vs_flex = f"{r['flex'] / r['ours']:.2f}x" if "flex" in r else "—"
+        lines.append(
+            f"| {r['case']} | {r['S']:,} | {r['H']} | {r['density']:.3f} | {cell(r, 'ours', r['eff_flops'])}"
+            f" | {cell(r, 'portable', r['eff_flops'])} | {cell(r, 'cudnn', r['dense_flops'])}"
+            f" | {cell(r, 'fa2', r['dense_flops'])} | {cell(r, 'flex', r['eff_flops'])}"
+            f" | {vs_cudnn} | {vs_flex} | {1 / r['density']:.2f}x |")
+    table = "\n".join(lines)
+    print(table)
+    if args.out:
+        with open(args.out, "w") as f:
+            f.write(table + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,97 @@
+// A C ABI over the mask engine and the CUDA forward, loaded with ctypes by bench/gpu/ and
+// scripts/device/ while the Python package (radial._C) is not built on the GPU machine. It adds no
+// logic: it fills the library's own argument structs and calls the library.
+#include <cstdint>
+#include <cstring>
+#include <exception>
+#include <string>
+
+#include "cuda/dispatch.hpp"
+#include "radial/attention.hpp"
+#include "radial/radial_mask.hpp"
+#include "radial/sparse_layout.hpp"
+
+namespace {
+
+thread_local std::string last_error;
+
+int fail(const std::exception& e) {
+  last_error = e.what();
+  return 1;
+}
+
+radial::TensorView view(void* data, radial::DType dtype, int device, const int64_t* shape, const int64_t* strides,
+                        int rank) {
+  radial::TensorView v;
+  v.data = data;
+  v.dtype = dtype;
+  v.device = radial::DeviceType::cuda;
+  v.device_index = device;
+  v.rank = rank;
+  for (int i = 0; i < rank; ++i) {
+    v.shape[i] = shape[i];
+    v.strides[i] = strides[i];
+  }
+  return v;
+}
+
+}  // namespace
+
+extern "C" {
+
+const char* radial_shim_last_error() { return last_error.c_str(); }
+
+// Radial mask CSR of (frames, tokens_per_frame, text_tokens, decay, sink). Call once with null
+// arrays to get num_blocks and nnz, then again with arrays of that size.
+int radial_shim_radial_csr(int64_t frames, int64_t tokens_per_frame, int64_t text_tokens, double decay, int sink,
+                           int32_t* row_offsets, int32_t* col_indices, int64_t* num_blocks, int64_t* nnz) {
+  try {
+    radial::SequenceLayout layout;
+    layout.frames = frames;
+    layout.tokens_per_frame = tokens_per_frame;
+    layout.text_tokens = text_tokens;
+    radial::RadialParams params;
+    params.decay = decay;
+    params.sink = sink != 0;
+    const radial::BlockMask mask = radial::build_radial_mask(layout, params);
+    const radial::BlockSparseLayout csr(mask, layout.seq_len(), layout.block_size);
+    *num_blocks = csr.num_blocks();
+    *nnz = csr.nnz();
+    if (row_offsets) std::memcpy(row_offsets, csr.row_offsets().data(), csr.row_offsets().size() * sizeof(int32_t));
+    if (col_indices) std::memcpy(col_indices, csr.col_indices().data(), csr.col_indices().size() * sizeof(int32_t));
+    return 0;
+  } catch (const std::exception& e) {
+    return fail(e);
+  }
+}
+
+// dtype: 0 bf16, 1 f16. shape (4) and the three (4)-strides of q/k/v/out (rows: q, k, v, out) and
+// the (3) strides of lse, all in elements. Layout arrays and kv_valid_len live on the GPU.
+int radial_shim_forward(void* q, void* k, void* v, void* out, float* lse, int dtype, int device,
+                        const int64_t* shape, const int64_t* strides4x4, const int64_t* lse_strides,
+                        const int32_t* row_offsets, const int32_t* col_indices, int32_t num_blocks,
+                        const int32_t* kv_valid_len, float scale, void* stream) {
+  try {
+    const radial::DType dt = dtype == 0 ? radial::DType::bf16 : radial::DType::f16;
+    radial::AttentionForwardArgs a;
+    a.q = view(q, dt, device, shape, strides4x4 + 0, 4);
+    a.k = view(k, dt, device, shape, strides4x4 + 4, 4);
+    a.v = view(v, dt, device, shape, strides4x4 + 8, 4);
+    a.out = view(out, dt, device, shape, strides4x4 + 12, 4);
+    const int64_t lse_shape[3] = {shape[0], shape[2], shape[1]};
+    a.lse = view(lse, radial::DType::f32, device, lse_shape, lse_strides, 3);
+    a.layout.seq_len = shape[1];
+    a.layout.num_blocks = num_blocks;
+    a.layout.block_size = 128;
+    a.layout.row_offsets = row_offsets;
+    a.layout.col_indices = col_indices;
+    a.kv_valid_len = kv_valid_len;
+    a.scale = scale;
+    radial::cuda::attention_forward(a, stream);
+    return 0;
+  } catch (const std::exception& e) {
+    return fail(e);
+  }
+}
+
+}  // extern "C"

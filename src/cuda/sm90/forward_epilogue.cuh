@@ -1,0 +1,59 @@
+#pragma once
+// Writes one consumer warpgroup's (64, D) output rows and their log-sum-exp. Rows are staged in the
+// warpgroup's own rows of the Q tile (no other warpgroup reads them) and leave in 16-byte stores.
+#include <cmath>
+#include <cstdint>
+
+#include "common/forward_params.hpp"
+#include "common/pack.cuh"
+#include "sm90/forward_traits.cuh"
+
+namespace radial::cuda::sm90 {
+
+// Byte offset of 16-byte chunk `chunk` (0..15) of row `row` in a (2 halves, ROWS, 64) tile with the
+// 128-byte swizzle: the layout TMA writes and wgmma reads.
+template <int ROWS>
+__device__ __forceinline__ int swizzled_byte_offset(int row, int chunk) {
+  return (chunk / 8) * ROWS * 128 + row * 128 + (((chunk % 8) ^ (row % 8)) << 4);
+}
+
+template <typename Traits, typename Softmax>
+__device__ __forceinline__ void store_output(const ForwardParams& p, float (&o)[Traits::kHeadDim / 8][4],
+                                             const Softmax& softmax, unsigned char* q_tile, int batch, int head,
+                                             int q_block, int row0, int warp, int lane) {
+  using Element = typename Traits::Element;
+  const int g = lane / 4;
+  const int t = lane % 4;
+#pragma unroll
+  for (int r = 0; r < 2; ++r) {
+    // Rows without a single weighted key: out = 0, lse = -inf (the contract).
+    const float inv = softmax.row_sum[r] > 0.0f ? 1.0f / softmax.row_sum[r] : 0.0f;
+    const int row = row0 + warp * 16 + g + 8 * r;
+#pragma unroll
+    for (int n = 0; n < Traits::kHeadDim / 8; ++n)
+      *reinterpret_cast<uint32_t*>(q_tile + swizzled_byte_offset<Traits::kBlockQ>(row, n) + 4 * t) =
+          pack2<Element>(o[n][2 * r] * inv, o[n][2 * r + 1] * inv);
+    const int token = q_block * Traits::kBlockQ + row;
+    if (t == 0 && token < p.seq_len) {
+      const float lse = softmax.row_sum[r] > 0.0f
+                            ? (softmax.row_max[r] + log2f(softmax.row_sum[r])) * 0.69314718055994531f
+                            : -INFINITY;
+      p.lse[batch * p.lse_stride_b + head * p.lse_stride_h + static_cast<int64_t>(token) * p.lse_stride_s] = lse;
+    }
+  }
+  __syncwarp();
+  Element* out = static_cast<Element*>(p.out) + batch * p.o_stride_b + head * p.o_stride_h;
+  constexpr int kChunksPerRow = Traits::kHeadDim / 8;
+#pragma unroll
+  for (int i = 0; i < 16 * kChunksPerRow / 32; ++i) {
+    const int idx = lane + 32 * i;
+    const int row = row0 + warp * 16 + idx / kChunksPerRow;
+    const int chunk = idx % kChunksPerRow;
+    const int token = q_block * Traits::kBlockQ + row;
+    if (token < p.seq_len)
+      *reinterpret_cast<uint4*>(out + static_cast<int64_t>(token) * p.o_stride_s + chunk * 8) =
+          *reinterpret_cast<const uint4*>(q_tile + swizzled_byte_offset<Traits::kBlockQ>(row, chunk));
+  }
+}
+
+}  // namespace radial::cuda::sm90
