@@ -95,9 +95,6 @@ void attention_backward(const AttentionBackwardArgs& args) {
   PackedGroup packed(group, padded_len, head_dim, dp);
   std::vector<BackwardScratch> scratch;
   for (int t = 0; t < omp_get_max_threads(); ++t) scratch.emplace_back(dp);
-  auto key_limit = [&](int64_t b) {
-    return args.kv_valid_len ? std::min<int64_t>(seq_len, args.kv_valid_len[b]) : seq_len;
-  };
 
 #pragma omp parallel
   {
@@ -106,8 +103,7 @@ void attention_backward(const AttentionBackwardArgs& args) {
       const int64_t count = std::min(group, batch * heads - first_head);
 #pragma omp for schedule(static)
       for (int64_t item = 0; item < count * num_blocks; ++item) {
-        const int64_t g = item / num_blocks, block = item % num_blocks;
-        const int64_t b = (first_head + g) / heads, h = (first_head + g) % heads;
+        const auto [g, b, h, block] = packing_item(item, num_blocks, first_head, heads);
         const int64_t rows_at = g * packed.rows_stride, transposed_at = g * packed.transposed_stride;
         pack_rows_block(args.q, b, h, block, dp, packed.q.get() + rows_at);
         pack_rows_block(args.k, b, h, block, dp, packed.k.get() + rows_at);
@@ -123,9 +119,8 @@ void attention_backward(const AttentionBackwardArgs& args) {
       // dQ then dK/dV: both only read the packed group, so threads flow from one to the other.
 #pragma omp for schedule(dynamic, 1) nowait
       for (int64_t item = 0; item < count * num_blocks; ++item) {
-        const int32_t row = row_order[item / count];
-        const int64_t g = item % count, b = (first_head + g) / heads, h = (first_head + g) % heads;
-        const int64_t first = int64_t{row} * kBlock, rows = std::min(kBlock, seq_len - first);
+        const auto [g, b, h, row] = longest_first_item(item, row_order, count, first_head, heads);
+        const int64_t first = row * kBlock, rows = std::min(kBlock, seq_len - first);
         const int32_t begin = layout.row_offsets[row], end = layout.row_offsets[row + 1];
         const int64_t rows_at = g * packed.rows_stride, stats_at = g * packed.stats_stride;
         dq_query_block(DqBlockTask{
@@ -139,7 +134,7 @@ void attention_backward(const AttentionBackwardArgs& args) {
             .key_blocks = layout.col_indices + begin,
             .num_key_blocks = end - begin,
             .rows = rows,
-            .key_limit = key_limit(b),
+            .key_limit = key_limit(args.kv_valid_len, b, seq_len),
             .head_dim = head_dim,
             .dp = dp,
             .scale = args.scale,
@@ -151,9 +146,8 @@ void attention_backward(const AttentionBackwardArgs& args) {
       }
 #pragma omp for schedule(dynamic, 1)
       for (int64_t item = 0; item < count * num_blocks; ++item) {
-        const int32_t column = column_order[item / count];
-        const int64_t g = item % count, b = (first_head + g) / heads, h = (first_head + g) % heads;
-        const int64_t first = int64_t{column} * kBlock, tokens = std::min(kBlock, seq_len - first);
+        const auto [g, b, h, column] = longest_first_item(item, column_order, count, first_head, heads);
+        const int64_t first = column * kBlock, tokens = std::min(kBlock, seq_len - first);
         const int32_t begin = layout.col_offsets[column], end = layout.col_offsets[column + 1];
         const int64_t rows_at = g * packed.rows_stride, transposed_at = g * packed.transposed_stride;
         dkdv_key_block(DkdvBlockTask{
@@ -167,7 +161,7 @@ void attention_backward(const AttentionBackwardArgs& args) {
             .delta = packed.delta.get() + g * packed.stats_stride,
             .query_blocks = layout.row_indices + begin,
             .num_query_blocks = end - begin,
-            .keys = std::clamp<int64_t>(key_limit(b) - first, 0, tokens),
+            .keys = std::clamp<int64_t>(key_limit(args.kv_valid_len, b, seq_len) - first, 0, tokens),
             .seq_len = seq_len,
             .head_dim = head_dim,
             .dp = dp,

@@ -60,17 +60,15 @@ void attention_forward(const AttentionForwardArgs& args) {
       const int64_t count = std::min(group, batch * heads - first_head);
 #pragma omp for schedule(static)
       for (int64_t item = 0; item < count * num_blocks; ++item) {
-        const int64_t g = item / num_blocks, block = item % num_blocks;
-        const int64_t b = (first_head + g) / heads, h = (first_head + g) % heads;
+        const auto [g, b, h, block] = packing_item(item, num_blocks, first_head, heads);
         pack_rows_block(args.q, b, h, block, dp, packed.q.get() + g * packed.rows_stride);
         pack_transposed_block(args.k, b, h, block, packed.kt.get() + g * packed.transposed_stride);
         pack_rows_block(args.v, b, h, block, dp, packed.v.get() + g * packed.rows_stride);
       }
 #pragma omp for schedule(dynamic, 1)
       for (int64_t item = 0; item < count * num_blocks; ++item) {
-        const int32_t row = order[item / count];
-        const int64_t g = item % count, b = (first_head + g) / heads, h = (first_head + g) % heads;
-        const int64_t first = int64_t{row} * kBlock, rows = std::min(kBlock, seq_len - first);
+        const auto [g, b, h, row] = longest_first_item(item, order, count, first_head, heads);
+        const int64_t first = row * kBlock, rows = std::min(kBlock, seq_len - first);
         const int32_t begin = args.layout.row_offsets[row], end = args.layout.row_offsets[row + 1];
         forward_query_block(ForwardBlockTask{
             .q = packed.q.get() + g * packed.rows_stride + first * dp,
@@ -79,7 +77,7 @@ void attention_forward(const AttentionForwardArgs& args) {
             .key_blocks = args.layout.col_indices + begin,
             .num_key_blocks = end - begin,
             .rows = rows,
-            .key_limit = args.kv_valid_len ? std::min<int64_t>(seq_len, args.kv_valid_len[b]) : seq_len,
+            .key_limit = key_limit(args.kv_valid_len, b, seq_len),
             .head_dim = head_dim,
             .dp = dp,
             .scale = args.scale,

@@ -2,6 +2,7 @@
 // Conversions between the caller's tensors (any dtype, any strides) and the CPU kernels' packed
 // fp32 buffers of one (batch, head); layouts in tiles.hpp. Packing costs O(S * D) per head, which
 // the O(S^2 * D) block products amortize.
+#include <algorithm>
 #include <cstdint>
 
 #include "radial/tensor_view.hpp"
@@ -21,5 +22,11 @@ void store_rows(const float* src, int64_t dp, int64_t count, const TensorView& d
 
 // dst[b, h, first + i] <- src (count), converted to dst's dtype.
 void store_row_stats(const float* src, int64_t count, const TensorView& dst, int64_t b, int64_t h, int64_t first);
+
+// The tasks' key_limit (tiles.hpp) for batch b: min(seq_len, kv_valid_len[b]), or seq_len where the
+// caller passes no kv_valid_len.
+inline int64_t key_limit(const int32_t* kv_valid_len, int64_t b, int64_t seq_len) {
+  return kv_valid_len ? std::min<int64_t>(seq_len, kv_valid_len[b]) : seq_len;
+}
 
 }  // namespace radial::cpu

@@ -29,4 +29,25 @@ inline int64_t heads_per_group(int64_t num_blocks, int64_t total_heads, int64_t 
   return std::clamp<int64_t>(std::min(wanted, affordable), 1, total_heads);
 }
 
+// One work item of a driver's group loop: g indexes the group's packed heads (the group starts at
+// the flat head index first_head = batch * heads + head), b and h are the caller's batch and head,
+// and block is one block row or column of that head.
+struct GroupItem {
+  int64_t g, b, h, block;
+};
+
+// Packing items [0, count * num_blocks): every block of the group's head 0, then of head 1, ...
+inline GroupItem packing_item(int64_t item, int64_t num_blocks, int64_t first_head, int64_t heads) {
+  const int64_t g = item / num_blocks;
+  return {g, (first_head + g) / heads, (first_head + g) % heads, item % num_blocks};
+}
+
+// Compute items [0, count * order.size()): the group's count heads of block order[0], then of
+// order[1], ..., so that with order = longest_first(...) the longest blocks are taken first.
+inline GroupItem longest_first_item(int64_t item, const std::vector<int32_t>& order, int64_t count,
+                                    int64_t first_head, int64_t heads) {
+  const int64_t g = item % count;
+  return {g, (first_head + g) / heads, (first_head + g) % heads, order[item / count]};
+}
+
 }  // namespace radial::cpu

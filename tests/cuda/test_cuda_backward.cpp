@@ -10,11 +10,11 @@
 #include <cstring>
 #include <limits>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "attention_problem.hpp"
+#include "cuda_cases.hpp"
 #include "cuda_test_support.hpp"
 #include "radial/attention.hpp"
 #include "radial/error.hpp"
@@ -30,52 +30,21 @@ namespace {
 std::vector<ProblemSpec> cuda_backward_cases() {
   using enum MaskKind;
   using enum Storage;
-  std::vector<ProblemSpec> cases;
-  for (DType dtype : {DType::bf16, DType::f16}) {
-    for (int64_t dim : {128, 64}) {
-      cases.push_back({.batch = 2, .seq = 1000, .heads = 3, .dim = dim, .dtype = dtype, .storage = bshd, .mask = random});
-      cases.push_back({.batch = 1, .seq = 37, .heads = 2, .dim = dim, .dtype = dtype, .storage = bshd, .mask = dense});
-      cases.push_back({.batch = 1, .seq = 129, .heads = 2, .dim = dim, .dtype = dtype, .storage = padded,
-                       .mask = random_with_empty_rows});
-      cases.push_back({.batch = 2, .seq = 640, .heads = 3, .dim = dim, .dtype = dtype, .storage = bhsd, .mask = random});
-      cases.push_back({.batch = 3, .seq = 537, .heads = 2, .dim = dim, .dtype = dtype, .storage = padded,
-                       .mask = radial_pattern, .padded_keys = true, .frames = 3});
-      cases.push_back({.batch = 3, .seq = 300, .heads = 1, .dim = dim, .dtype = dtype, .storage = bhsd,
-                       .mask = random_with_empty_rows, .padded_keys = true});
-      cases.push_back({.batch = 1, .seq = 2000, .heads = 2, .dim = dim, .dtype = dtype, .storage = bshd,
-                       .mask = radial_pattern, .frames = 8});
-    }
-  }
-  return cases;
+  return in_every_compiled_variant({
+      {.batch = 2, .seq = 1000, .heads = 3, .storage = bshd, .mask = random},
+      {.batch = 1, .seq = 37, .heads = 2, .storage = bshd, .mask = dense},
+      {.batch = 1, .seq = 129, .heads = 2, .storage = padded, .mask = random_with_empty_rows},
+      {.batch = 2, .seq = 640, .heads = 3, .storage = bhsd, .mask = random},
+      {.batch = 3, .seq = 537, .heads = 2, .storage = padded, .mask = radial_pattern, .padded_keys = true, .frames = 3},
+      {.batch = 3, .seq = 300, .heads = 1, .storage = bhsd, .mask = random_with_empty_rows, .padded_keys = true},
+      {.batch = 1, .seq = 2000, .heads = 2, .storage = bshd, .mask = radial_pattern, .frames = 8},
+  });
 }
 
 // Relative 2-norm bounds: fp32 accumulation, so the rounding of the 16-bit operands of the second
 // products (P, dS) and of the gradients themselves dominates; delta comes from the rounded out.
 // Seen on an H100: at most 2.5e-3 (bf16) and 5.1e-4 (f16) over every case.
 double backward_tolerance(DType dtype) { return dtype == DType::f16 ? 2e-3 : 1e-2; }
-
-struct Gradients {
-  HostTensor dq, dk, dv;
-};
-
-struct BackwardInputs {
-  HostTensor out, lse, dout;
-};
-
-BackwardInputs make_backward_inputs(std::mt19937_64& rng, const Problem& p) {
-  const ProblemSpec& s = p.spec;
-  BackwardInputs in{token_tensor(s.dtype, s.batch, s.seq, s.heads, s.dim, s.storage),
-                    row_stat_tensor(DType::f32, s.batch, s.heads, s.seq),
-                    random_token_tensor(rng, s.dtype, s.batch, s.seq, s.heads, s.dim, s.storage, 1.7)};
-  reference::attention_forward(forward_args(p, in.out, in.lse));
-  return in;
-}
-
-Gradients poisoned_gradients(const ProblemSpec& s, DType dtype, Storage storage) {
-  return {token_tensor(dtype, s.batch, s.seq, s.heads, s.dim, storage),
-          token_tensor(dtype, s.batch, s.seq, s.heads, s.dim, storage),
-          token_tensor(dtype, s.batch, s.seq, s.heads, s.dim, storage)};
-}
 
 Gradients run_reference_backward(const Problem& p, BackwardInputs& in) {
   Gradients g = poisoned_gradients(p.spec, DType::f64, Storage::bshd);
@@ -121,19 +90,13 @@ Gradients run_cuda_backward(const Problem& p, BackwardInputs& in, bool determini
   return g;
 }
 
-int64_t count_nan(const std::vector<double>& xs) {
-  int64_t n = 0;
-  for (double x : xs) n += std::isnan(x);
-  return n;
-}
-
 class CudaBackward : public ::testing::TestWithParam<ProblemSpec> {};
 
 TEST_P(CudaBackward, MatchesFloat64Reference) {
   RADIAL_SKIP_WITHOUT_GPU();
   auto rng = seeded_rng();
   const Problem p = make_problem(rng, GetParam());
-  BackwardInputs in = make_backward_inputs(rng, p);
+  BackwardInputs in = make_backward_inputs(rng, p, reference::attention_forward);
   const Gradients ref = run_reference_backward(p, in);
   for (bool deterministic : {true, false}) {
     SCOPED_TRACE(deterministic ? "deterministic mode" : "default mode");
@@ -149,11 +112,7 @@ TEST_P(CudaBackward, MatchesFloat64Reference) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Cases, CudaBackward, ::testing::ValuesIn(cuda_backward_cases()), [](const auto& info) {
-  std::ostringstream name;
-  name << info.param;
-  return name.str();
-});
+INSTANTIATE_TEST_SUITE_P(Cases, CudaBackward, ::testing::ValuesIn(cuda_backward_cases()), case_name);
 
 // Bits, not values: two runs on the same inputs give the same bytes in deterministic mode (the
 // default mode may add up in a varying order).
@@ -162,7 +121,7 @@ TEST(CudaBackwardDeterminism, BitIdenticalAcrossRuns) {
   auto rng = seeded_rng();
   const Problem p = make_problem(rng, {.batch = 2, .seq = 1100, .heads = 3, .dim = 128, .dtype = DType::bf16,
                                        .mask = MaskKind::radial_pattern, .padded_keys = true, .frames = 5});
-  BackwardInputs in = make_backward_inputs(rng, p);
+  BackwardInputs in = make_backward_inputs(rng, p, reference::attention_forward);
   const Gradients one = run_cuda_backward(p, in, true);
   const Gradients two = run_cuda_backward(p, in, true);
   EXPECT_EQ(std::memcmp(one.dq.storage.data(), two.dq.storage.data(), storage_bytes(one.dq)), 0) << "dq differs";
@@ -176,7 +135,7 @@ TEST(CudaBackwardEmptyMask, NoKeptBlockGivesZeroGradients) {
   Problem p = make_problem(rng, {.batch = 1, .seq = 260, .heads = 2, .dim = 64, .dtype = DType::bf16, .mask = MaskKind::dense});
   p.mask = BlockMask(3, false);  // nnz = 0: the index arrays are empty
   p.layout = std::make_unique<BlockSparseLayout>(p.mask, 260, 128);
-  BackwardInputs in = make_backward_inputs(rng, p);
+  BackwardInputs in = make_backward_inputs(rng, p, reference::attention_forward);
   for (bool deterministic : {true, false}) {
     const Gradients g = run_cuda_backward(p, in, deterministic);
     for (const HostTensor* t : {&g.dq, &g.dk, &g.dv})
@@ -188,7 +147,7 @@ TEST(CudaBackwardArguments, UnbuiltHeadDimNamesTheValueAndTheBuiltSet) {
   RADIAL_SKIP_WITHOUT_GPU();
   auto rng = seeded_rng();
   const Problem p = make_problem(rng, {.batch = 1, .seq = 100, .heads = 1, .dim = 96, .dtype = DType::bf16});
-  BackwardInputs in = make_backward_inputs(rng, p);
+  BackwardInputs in = make_backward_inputs(rng, p, reference::attention_forward);
   try {
     run_cuda_backward(p, in, true);
     FAIL() << "head dim 96 was accepted";

@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -100,11 +99,7 @@ TEST_P(CudaForward, MatchesFloat64Reference) {
   unsetenv("RADIAL_CUDA_FORWARD");
 }
 
-INSTANTIATE_TEST_SUITE_P(Cases, CudaForward, ::testing::ValuesIn(cuda_forward_cases()), [](const auto& info) {
-  std::ostringstream name;
-  name << info.param;
-  return name.str();
-});
+INSTANTIATE_TEST_SUITE_P(Cases, CudaForward, ::testing::ValuesIn(cuda_forward_cases()), case_name);
 
 TEST(CudaForwardArguments, UnbuiltHeadDimNamesTheValueAndTheBuiltSet) {
   RADIAL_SKIP_WITHOUT_GPU();

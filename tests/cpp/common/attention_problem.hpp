@@ -1,11 +1,15 @@
 #pragma once
 // One attention test case: a spec (sizes, dtype, storage, mask kind, padded keys), its random
-// inputs and block layout, and the argument structs that point at them.
+// inputs and block layout, the backward's extra inputs and gradients, and the argument structs that
+// point at them.
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <cstdint>
 #include <memory>
 #include <ostream>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -44,6 +48,13 @@ inline std::ostream& operator<<(std::ostream& os, const ProblemSpec& s) {
   return os << "B" << s.batch << "_S" << s.seq << "_H" << s.heads << "_D" << s.dim << "_" << dtype_label(s.dtype)
             << "_" << storages[static_cast<int>(s.storage)] << "_" << masks[static_cast<int>(s.mask)]
             << (s.padded_keys ? "_kvlen" : "");
+}
+
+// gtest's name for a case of a parameterized suite: the spec as operator<< writes it.
+inline std::string case_name(const ::testing::TestParamInfo<ProblemSpec>& info) {
+  std::ostringstream name;
+  name << info.param;
+  return name.str();
 }
 
 struct Problem {
@@ -125,6 +136,34 @@ inline AttentionBackwardArgs backward_args(const Problem& p, const HostTensor& o
   args.kv_valid_len = p.kv_valid_len_or_null();
   args.scale = p.scale;
   return args;
+}
+
+// What a backward reads besides q, k and v.
+struct BackwardInputs {
+  HostTensor out, lse, dout;
+};
+
+// out (the case's dtype and storage) and lse (f32) as `forward` writes them, and a random dout.
+inline BackwardInputs make_backward_inputs(std::mt19937_64& rng, const Problem& p,
+                                           void (*forward)(const AttentionForwardArgs&)) {
+  const ProblemSpec& s = p.spec;
+  BackwardInputs in{token_tensor(s.dtype, s.batch, s.seq, s.heads, s.dim, s.storage),
+                    row_stat_tensor(DType::f32, s.batch, s.heads, s.seq),
+                    random_token_tensor(rng, s.dtype, s.batch, s.seq, s.heads, s.dim, s.storage, 1.7)};
+  forward(forward_args(p, in.out, in.lse));
+  return in;
+}
+
+struct Gradients {
+  HostTensor dq, dk, dv;
+};
+
+// dq, dk and dv shaped like q, NaN-poisoned (token_tensor) so that an element a backward leaves
+// unwritten shows.
+inline Gradients poisoned_gradients(const ProblemSpec& s, DType dtype, Storage storage) {
+  return {token_tensor(dtype, s.batch, s.seq, s.heads, s.dim, storage),
+          token_tensor(dtype, s.batch, s.seq, s.heads, s.dim, storage),
+          token_tensor(dtype, s.batch, s.seq, s.heads, s.dim, storage)};
 }
 
 }  // namespace radial::testing

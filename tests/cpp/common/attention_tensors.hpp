@@ -134,6 +134,12 @@ inline BlockMask random_block_mask(std::mt19937_64& rng, int64_t blocks, double 
   return mask;
 }
 
+inline int64_t count_nan(const std::vector<double>& xs) {
+  int64_t n = 0;
+  for (double x : xs) n += std::isnan(x);
+  return n;
+}
+
 struct Error {
   double relative_l2 = 0.0;  // ||a - b|| / ||b||; NaN if any element is NaN
   double max_abs = 0.0;

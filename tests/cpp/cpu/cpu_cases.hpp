@@ -49,10 +49,4 @@ inline std::string scientific(double x) {
   return text;
 }
 
-inline int64_t count_nan(const std::vector<double>& xs) {
-  int64_t n = 0;
-  for (double x : xs) n += std::isnan(x);
-  return n;
-}
-
 }  // namespace radial::testing

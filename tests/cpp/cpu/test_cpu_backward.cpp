@@ -3,8 +3,6 @@
 #include <gtest/gtest.h>
 #include <omp.h>
 
-#include <sstream>
-
 #include "cpu_cases.hpp"
 #include "radial/attention.hpp"
 #include "radial/reference.hpp"
@@ -13,28 +11,11 @@
 namespace radial::testing {
 namespace {
 
-struct Gradients {
-  HostTensor dq, dk, dv;
-};
-
-struct BackwardInputs {
-  HostTensor out, lse, dout;
-};
-
-BackwardInputs make_backward_inputs(std::mt19937_64& rng, const Problem& p) {
-  const ProblemSpec& s = p.spec;
-  BackwardInputs in{token_tensor(s.dtype, s.batch, s.seq, s.heads, s.dim, s.storage),
-                    row_stat_tensor(DType::f32, s.batch, s.heads, s.seq),
-                    random_token_tensor(rng, s.dtype, s.batch, s.seq, s.heads, s.dim, s.storage, 1.7)};
-  attention_forward(forward_args(p, in.out, in.lse));
-  return in;
-}
+// The backward's out and lse come from the CPU forward, as in training.
+void cpu_forward(const AttentionForwardArgs& args) { attention_forward(args); }
 
 Gradients run_backward(const Problem& p, BackwardInputs& in, DType dtype, Storage storage, bool reference) {
-  const ProblemSpec& s = p.spec;
-  Gradients g{token_tensor(dtype, s.batch, s.seq, s.heads, s.dim, storage),
-              token_tensor(dtype, s.batch, s.seq, s.heads, s.dim, storage),
-              token_tensor(dtype, s.batch, s.seq, s.heads, s.dim, storage)};
+  Gradients g = poisoned_gradients(p.spec, dtype, storage);
   const AttentionBackwardArgs args = backward_args(p, in.out, in.dout, in.lse, g.dq, g.dk, g.dv);
   if (reference)
     reference::attention_backward(args);
@@ -48,7 +29,7 @@ class CpuBackward : public ::testing::TestWithParam<ProblemSpec> {};
 TEST_P(CpuBackward, MatchesFloat64Reference) {
   auto rng = seeded_rng();
   const Problem p = make_problem(rng, GetParam());
-  BackwardInputs in = make_backward_inputs(rng, p);
+  BackwardInputs in = make_backward_inputs(rng, p, cpu_forward);
   const Gradients cpu = run_backward(p, in, p.spec.dtype, p.spec.storage, false);
   const Gradients ref = run_backward(p, in, DType::f64, Storage::bshd, true);
   for (auto [name, actual, expected] : {std::tuple{"dq", &cpu.dq, &ref.dq}, {"dk", &cpu.dk, &ref.dk}, {"dv", &cpu.dv, &ref.dv}}) {
@@ -60,17 +41,12 @@ TEST_P(CpuBackward, MatchesFloat64Reference) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Cases, CpuBackward, ::testing::ValuesIn(cpu_attention_cases()),
-                         [](const auto& info) {
-                           std::ostringstream name;
-                           name << info.param;
-                           return name.str();
-                         });
+INSTANTIATE_TEST_SUITE_P(Cases, CpuBackward, ::testing::ValuesIn(cpu_attention_cases()), case_name);
 
 TEST(CpuBackwardDeterminism, SameBitsForOneAndTwoThreads) {
   auto rng = seeded_rng();
   const Problem p = make_problem(rng, {.batch = 2, .seq = 700, .heads = 3, .dim = 64, .mask = MaskKind::random});
-  BackwardInputs in = make_backward_inputs(rng, p);
+  BackwardInputs in = make_backward_inputs(rng, p, cpu_forward);
   const int threads = omp_get_max_threads();
   omp_set_num_threads(1);
   const Gradients one = run_backward(p, in, DType::f32, Storage::bshd, false);
@@ -87,7 +63,7 @@ TEST(CpuBackwardEmptyMask, NoKeptBlockGivesZeroOutputsAndGradients) {
   Problem p = make_problem(rng, {.batch = 1, .seq = 260, .heads = 2, .dim = 64, .mask = MaskKind::dense});
   p.mask = BlockMask(3, false);  // nnz = 0: the index arrays are empty
   p.layout = std::make_unique<BlockSparseLayout>(p.mask, 260, 128);
-  BackwardInputs in = make_backward_inputs(rng, p);
+  BackwardInputs in = make_backward_inputs(rng, p, cpu_forward);
   for (double lse : values(in.lse.view)) ASSERT_EQ(lse, -std::numeric_limits<double>::infinity());
   for (double o : values(in.out.view)) ASSERT_EQ(o, 0.0);
   const Gradients g = run_backward(p, in, DType::f32, Storage::bshd, false);

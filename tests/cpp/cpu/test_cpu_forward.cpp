@@ -50,12 +50,7 @@ TEST_P(CpuForward, MatchesFloat64Reference) {
   EXPECT_LE(lse_error.relative_l2, 1e-5) << "lse max-abs " << lse_error.max_abs;
 }
 
-INSTANTIATE_TEST_SUITE_P(Cases, CpuForward, ::testing::ValuesIn(cpu_attention_cases()),
-                         [](const auto& info) {
-                           std::ostringstream name;
-                           name << info.param;
-                           return name.str();
-                         });
+INSTANTIATE_TEST_SUITE_P(Cases, CpuForward, ::testing::ValuesIn(cpu_attention_cases()), case_name);
 
 TEST(CpuForwardDeterminism, SameBitsForOneAndTwoThreads) {
   auto rng = seeded_rng();
