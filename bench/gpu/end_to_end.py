@@ -19,14 +19,14 @@ Classifier-free guidance doubles every transformer call alike, so it leaves the 
 HunyuanVideo's text mask is all true here (batch 1, no padding) and is dropped before attention so
 that FlashAttention-2, which takes no mask, can run; this changes no value.
 
-Run on the GPU machine (it reaches no registry, so diffusers travels in the git-ignored .ext/):
-  1. here:  bench/gpu/pack_diffusers_ext.sh 3.X        # X: the GPU machine's Python; fills .ext/site
-  2. there: cmake -S . -B build-gpu -DRADIAL_CUDA=ON -DPython_EXECUTABLE=$(which python3) \
-              && cmake --build build-gpu -j16 --target _C      # radial._C with CUDA, into python/radial
-  3. there, one case per command (each well under 10 minutes), carrying .ext/site:
-            python3 bench/gpu/end_to_end.py --case wan-720p-81f --out bench/results/DATE-h100-end-to-end.md
-            python3 bench/gpu/end_to_end.py --case hunyuan-720p-117f --out ...   (appends)
-            python3 bench/gpu/end_to_end.py --case hunyuan-720p-509f --out ...
+Run on the GPU machine (it reaches no registry, so diffusers travels in the git-ignored .ext/site):
+  1. here:  bench/gpu/pack_diffusers_ext.sh 3.X     # X: the GPU machine's Python
+            scripts/device/collect_deps.sh          # the Debian libraries radial._C builds against
+  2. there, carrying .ext/site and .ext/deps, one case per command (each well under 10 minutes):
+            scripts/device/run_package_checks.sh OUT wan-720p-81f
+     which builds radial._C with CUDA (scripts/device/build_package.sh), runs the Python suite, then
+            python3 bench/gpu/end_to_end.py --case wan-720p-81f --out OUT/end-to-end.md
+     (likewise hunyuan-720p-117f and hunyuan-720p-509f).
 """
 
 from __future__ import annotations

@@ -16,12 +16,12 @@ gives the time per block and the time outside the blocks; the real 40-block mode
 from those: dense everywhere, against radial with the preset's dense layers at that length (1 at 1x,
 2 at 4x, docs/diffusers.md). The paper's figure to reach: 4.4x lower tuning cost at 4x length.
 
-Run on the GPU machine (it reaches no registry, so diffusers, peft and transformers travel as wheels):
-  1. here:  bench/gpu/pack_train_wheels.sh 3.X     # X: the GPU machine's Python; fills .ext/wheels
-  2. there: python3 -m pip install --quiet --no-index --no-deps --target .ext/site .ext/wheels/*.whl
-            cmake -S . -B build-gpu -DRADIAL_CUDA=ON -DPython_EXECUTABLE=$(which python3) \\
-              && cmake --build build-gpu -j16 --target _C      # radial._C with CUDA, into python/radial
-  3. there, one length per command (each well under 10 minutes), carrying .ext/wheels:
+Run on the GPU machine (it reaches no registry: diffusers travels in .ext/site; peft, transformers and
+PyTorch are expected there):
+  1. here:  bench/gpu/pack_diffusers_ext.sh 3.X     # X: the GPU machine's Python
+            scripts/device/collect_deps.sh          # the Debian libraries radial._C builds against
+  2. there: scripts/device/build_package.sh         # radial._C with CUDA, into python/radial
+  3. there, one length per command (each well under 10 minutes), carrying .ext/site and .ext/deps:
             python3 bench/gpu/train_step.py --length 1x --out bench/results/DATE-h100-train-step.md
             python3 bench/gpu/train_step.py --length 4x --out ...   (appends)
 """

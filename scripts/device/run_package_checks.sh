@@ -1,9 +1,7 @@
 #!/usr/bin/env bash
 # On the GPU machine, from the repository root: builds radial._C with CUDA (build_package.sh), runs the
 # Python suite (its CUDA variants run there), then the end-to-end cases named as arguments.
-# Carry .ext/deps (collect_deps.sh) and .ext/dsite (diffusers for that machine's Python:
-#   python3 -m pip install --target .ext/dsite --no-deps --only-binary=:all: --python-version 3.12 \
-#     --platform manylinux2014_x86_64 diffusers==0.42.1 ; the rest diffusers needs is on that machine).
+# Carry .ext/deps (scripts/device/collect_deps.sh) and .ext/site (bench/gpu/pack_diffusers_ext.sh).
 # Usage: scripts/device/run_package_checks.sh OUT_DIR [end-to-end case ...]
 set -uo pipefail
 out=${1:?usage: $0 OUT_DIR [case ...]}
@@ -15,7 +13,7 @@ if ! DEPS=.ext/deps bash scripts/device/build_package.sh build-gpu > "$out/build
   exit 1
 fi
 export LD_LIBRARY_PATH="$PWD/.ext/deps/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-export PYTHONPATH="$PWD/.ext/dsite:$PWD/python"
+export PYTHONPATH="$PWD/.ext/site:$PWD/python"
 timeout 300 python3 -m pytest -q -p no:cacheprovider -rs tests/python 2>&1 | tee "$out/pytest.log" | tail -60
 for case in "$@"; do
   timeout 420 python3 bench/gpu/end_to_end.py --case "$case" --out "$out/end-to-end.md" 2>&1 | tail -25
