@@ -2,25 +2,9 @@
 #include <string>
 
 #include "backward/backward_launch.hpp"
+#include "common/row_alignment.hpp"
 
 namespace radial::cuda::portable {
-
-namespace {
-
-// cp.async moves 16 bytes per access and the gradients are stored two elements at a time: every
-// row of every tensor must start on a 16-byte boundary.
-std::string misaligned(const char* name, const void* data, int64_t sb, int64_t ss, int64_t sh, int element_bytes) {
-  const int64_t per_chunk = 16 / element_bytes;
-  const bool ok = reinterpret_cast<uintptr_t>(data) % 16 == 0 && sb % per_chunk == 0 && ss % per_chunk == 0 &&
-                  sh % per_chunk == 0;
-  if (ok) return {};
-  return std::string(name) + ": expected a 16-byte aligned pointer and batch/sequence/head strides that are multiples of " +
-         std::to_string(per_chunk) + " elements, got pointer " + std::to_string(reinterpret_cast<uintptr_t>(data) % 16) +
-         " bytes past a 16-byte boundary and strides (" + std::to_string(sb) + ", " + std::to_string(ss) + ", " +
-         std::to_string(sh) + ")";
-}
-
-}  // namespace
 
 std::string backward_cannot_implement(const BackwardParams& p, int element_bytes) {
   struct Operand {
@@ -39,7 +23,7 @@ std::string backward_cannot_implement(const BackwardParams& p, int element_bytes
       {"dv", p.dv, p.dv_stride_b, p.dv_stride_s, p.dv_stride_h},
   };
   for (const Operand& o : operands)
-    if (auto why = misaligned(o.name, o.data, o.sb, o.ss, o.sh, element_bytes); !why.empty()) return why;
+    if (auto why = misaligned_rows(o.name, o.data, o.sb, o.ss, o.sh, element_bytes); !why.empty()) return why;
   if (p.heads > 65535 || p.batch > 65535)
     return "q: expected at most 65535 heads and batches (grid limits), got " + std::to_string(p.heads) + " heads, " +
            std::to_string(p.batch) + " batches";
