@@ -1,5 +1,6 @@
-"""diffusers' own context parallelism (Wan's plan, Ulysses over gloo) with radial processors gives
-the single-process radial output; ring attention is refused."""
+"""diffusers' own context parallelism (Ulysses over gloo) with radial processors gives the
+single-process radial output: Wan with diffusers' plan, HunyuanVideo and Mochi with radial's; ring
+attention is refused."""
 
 import os
 import socket
@@ -18,10 +19,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def run_ranks(world: int, out_dir) -> list[torch.Tensor]:
-    worker = os.path.join(os.path.dirname(__file__), "ulysses_wan_worker.py")
+def run_ranks(world: int, out_dir, worker: str = "ulysses_wan_worker.py", *worker_args: str) -> list:
+    worker = os.path.join(os.path.dirname(__file__), worker)
     port = free_port()
-    procs = [subprocess.Popen([sys.executable, worker, str(r), str(world), str(port), str(out_dir)])
+    procs = [subprocess.Popen([sys.executable, worker, *worker_args, str(r), str(world), str(port), str(out_dir)])
              for r in range(world)]
     assert all(p.wait(timeout=300) == 0 for p in procs), "a rank failed"
     return [torch.load(out_dir / f"rank{r}.pt") for r in range(world)]
@@ -34,6 +35,41 @@ def test_wan_context_parallel_ulysses_equals_single_process(tmp_path):
     gathered = run_ranks(2, tmp_path / "two")
     for out in gathered:  # the plan gathers the output on every rank
         torch.testing.assert_close(out, single, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("family", ["hunyuanvideo", "mochi"])
+def test_joint_context_parallel_ulysses_equals_single_process(tmp_path, family):
+    """Radial's plan: padded text of different valid lengths, a dense step, then a radial step with a
+    dense first layer (HunyuanVideo: dual- and single-stream blocks), all through the Ulysses path."""
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+    [single] = run_ranks(1, tmp_path / "one", "ulysses_joint_worker.py", family)
+    gathered = run_ranks(2, tmp_path / "two", "ulysses_joint_worker.py", family)
+    # The radial step must differ from the dense one by far more than the tolerance, or the
+    # comparison below could not tell a dense path taken by mistake.
+    assert (single[0] - single[1]).abs().max() > 1e-3
+    for outputs in gathered:  # the plan gathers the output on every rank
+        for step in (0, 1):
+            torch.testing.assert_close(outputs[step], single[step], rtol=1e-5, atol=1e-5)
+
+
+def test_context_parallel_plan_shape_and_refusals():
+    from diffusers.models._modeling_parallel import ContextParallelInput, ContextParallelOutput
+    from tiny_models import tiny_hunyuan_video, tiny_mochi, tiny_wan
+
+    from radial.diffusers import context_parallel_plan
+
+    plan = context_parallel_plan(tiny_hunyuan_video())
+    assert plan["transformer_blocks.0"] == {"hidden_states": ContextParallelInput(1, 3, False)}
+    assert plan["rope"] == {0: ContextParallelInput(0, 2, True), 1: ContextParallelInput(0, 2, True)}
+    assert plan["proj_out"] == ContextParallelOutput(1, 3)
+    assert "single_transformer_blocks.0" in context_parallel_plan(tiny_hunyuan_video(dual=0))
+    mochi = context_parallel_plan(tiny_mochi())
+    assert mochi["rope"] == {0: ContextParallelInput(0, 3, True), 1: ContextParallelInput(0, 3, True)}
+    with pytest.raises(NotImplementedError, match="token_replace"):
+        context_parallel_plan(tiny_hunyuan_video(image_condition_type="token_replace"))
+    with pytest.raises(TypeError, match="WanTransformer3DModel"):
+        context_parallel_plan(tiny_wan())
 
 
 def test_ring_attention_is_refused():

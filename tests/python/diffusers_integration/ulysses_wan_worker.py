@@ -20,9 +20,10 @@ from tiny_models import tiny_wan, wan_inputs  # noqa: E402
 VIDEO = dict(height=128, width=192, num_frames=33)
 
 
-def enable_ulysses_on_cpu(model, rank: int, world: int) -> None:
-    """What ``model.enable_parallelism(config=ContextParallelConfig(ulysses_degree=world))`` does, on a
-    CPU mesh (diffusers derives the device from an accelerator count, so the call itself needs GPUs)."""
+def enable_ulysses_on_cpu(model, rank: int, world: int, plan=None) -> None:
+    """What ``model.enable_parallelism(config=ContextParallelConfig(ulysses_degree=world), cp_plan=plan)``
+    does, on a CPU mesh (diffusers derives the device from an accelerator count, so the call itself
+    needs GPUs). Without ``plan``, the model's own ``_cp_plan``."""
     mesh = init_device_mesh("cpu", (1, world), mesh_dim_names=("ring", "ulysses"))
     cp = ContextParallelConfig(ulysses_degree=world, mesh=mesh)
     config = ParallelConfig(context_parallel_config=cp)
@@ -31,7 +32,7 @@ def enable_ulysses_on_cpu(model, rank: int, world: int) -> None:
         processor = getattr(module, "processor", None)
         if processor is not None and hasattr(processor, "_parallel_config"):
             processor._parallel_config = config
-    apply_context_parallel(model, cp, model._cp_plan)
+    apply_context_parallel(model, cp, model._cp_plan if plan is None else plan)
 
 
 def main(rank: int, world: int, port: int, out_dir: str) -> None:

@@ -79,11 +79,5 @@ class RadialProcessor:
                                       " radial pads uneven shards itself only through radial.parallel")
         return cp._ulysses_mesh.get_group()
 
-    def check_no_context_parallel(self) -> None:
-        if self.ulysses_group() is not None:
-            raise NotImplementedError(
-                f"radial: {type(self).__name__} has no context-parallel plan in diffusers; shard with"
-                " radial.parallel (Ulysses) or disable_radial_attention first")
-
     def __repr__(self) -> str:
         return f"{type(self).__name__}(layer={self.layer}, dense_layer={self.dense_layer}, wraps={self.original!r})"
