@@ -3,36 +3,26 @@ single-process radial output: Wan with diffusers' plan, HunyuanVideo and Mochi w
 attention is refused."""
 
 import os
-import socket
-import subprocess
-import sys
 
 import pytest
 import torch
+from rank_processes import run_ranks
 
 pytest.importorskip("diffusers.models", reason="diffusers is not installed")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def run_ranks(world: int, out_dir, worker: str = "ulysses_wan_worker.py", *worker_args: str) -> list:
+def outputs_of_ranks(world: int, out_dir, worker: str = "ulysses_wan_worker.py", *worker_args: str) -> list:
+    """Runs the worker on ``world`` ranks; each saves its model output to ``out_dir/rank{r}.pt``."""
     worker = os.path.join(os.path.dirname(__file__), worker)
-    port = free_port()
-    procs = [subprocess.Popen([sys.executable, worker, *worker_args, str(r), str(world), str(port), str(out_dir)])
-             for r in range(world)]
-    assert all(p.wait(timeout=300) == 0 for p in procs), "a rank failed"
+    run_ranks(world, lambda rank, port: [worker, *worker_args, str(rank), str(world), str(port), str(out_dir)])
     return [torch.load(out_dir / f"rank{r}.pt") for r in range(world)]
 
 
 def test_wan_context_parallel_ulysses_equals_single_process(tmp_path):
     (tmp_path / "one").mkdir()
     (tmp_path / "two").mkdir()
-    [single] = run_ranks(1, tmp_path / "one")
-    gathered = run_ranks(2, tmp_path / "two")
+    [single] = outputs_of_ranks(1, tmp_path / "one")
+    gathered = outputs_of_ranks(2, tmp_path / "two")
     for out in gathered:  # the plan gathers the output on every rank
         torch.testing.assert_close(out, single, rtol=1e-5, atol=1e-5)
 
@@ -43,8 +33,8 @@ def test_joint_context_parallel_ulysses_equals_single_process(tmp_path, family):
     dense first layer (HunyuanVideo: dual- and single-stream blocks), all through the Ulysses path."""
     (tmp_path / "one").mkdir()
     (tmp_path / "two").mkdir()
-    [single] = run_ranks(1, tmp_path / "one", "ulysses_joint_worker.py", family)
-    gathered = run_ranks(2, tmp_path / "two", "ulysses_joint_worker.py", family)
+    [single] = outputs_of_ranks(1, tmp_path / "one", "ulysses_joint_worker.py", family)
+    gathered = outputs_of_ranks(2, tmp_path / "two", "ulysses_joint_worker.py", family)
     # The radial step must differ from the dense one by far more than the tolerance, or the
     # comparison below could not tell a dense path taken by mistake.
     assert (single[0] - single[1]).abs().max() > 1e-3

@@ -2,8 +2,6 @@
 outputs and gradients, on a joint video + padded-text sequence whose shards need padding."""
 
 import os
-import socket
-import subprocess
 import sys
 
 import pytest
@@ -13,25 +11,16 @@ import radial
 from radial.parallel import shard_sequence, unshard_sequence
 
 sys.path.insert(0, os.path.dirname(__file__))
+from rank_processes import run_ranks  # noqa: E402
 from ulysses_worker import make_problem  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.mark.parametrize("world", [2, 4])
 def test_ulysses_equals_single_process(world, tmp_path):
     seed = int(torch.randint(0, 2**31 - 1, ()).item())
     print(f"seed {seed}")
-    port = free_port()
     worker = os.path.join(os.path.dirname(__file__), "ulysses_worker.py")
-    procs = [subprocess.Popen([sys.executable, worker, str(r), str(world), str(port), str(seed), str(tmp_path)])
-             for r in range(world)]
-    for p in procs:
-        assert p.wait(timeout=300) == 0, "a rank failed"
+    run_ranks(world, lambda rank, port: [worker, str(rank), str(world), str(port), str(seed), str(tmp_path)])
 
     q, k, v, grad_out, mask, kv_valid_len, layout = make_problem(seed, world)
     q, k, v = (t.clone().requires_grad_(True) for t in (q, k, v))

@@ -1,7 +1,6 @@
 """On a GPU: Ulysses over NCCL with world size 1 equals plain radial attention."""
 
 import os
-import socket
 
 import pytest
 import torch
@@ -9,15 +8,13 @@ import torch.distributed as dist
 
 import radial
 from radial.parallel import ShardLayout, shard_sequence, ulysses_attention
+from rank_processes import free_port
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU: NCCL test skipped")
 
 
 def test_nccl_world_size_one_equals_radial():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(free_port()))
     dist.init_process_group("nccl", rank=0, world_size=1)
     try:
         g = torch.Generator(device="cuda").manual_seed(1)
