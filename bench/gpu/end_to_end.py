@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +45,7 @@ from torch.nn.attention import SDPBackend, sdpa_kernel  # noqa: E402
 
 import radial  # noqa: E402
 from radial.diffusers import disable_radial_attention, enable_radial_attention  # noqa: E402
+from provenance import commit  # noqa: E402
 
 DEVICE = "cuda"
 DENSE_BACKENDS = {"cudnn": SDPBackend.CUDNN_ATTENTION, "fa2": SDPBackend.FLASH_ATTENTION}
@@ -235,14 +235,6 @@ def composed(case: Case, dense: RunTimes, sparse: RunTimes, dense_layers: int, f
 
 def step_ms(case: Case, dense: RunTimes, sparse: RunTimes, dense_layers: int) -> float:
     return dense.outside_ms + composed(case, dense, sparse, dense_layers)
-
-
-def commit() -> str:
-    try:
-        return subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
-                              text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 def main():

@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import statistics
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +43,7 @@ from torch.nn.attention import SDPBackend, sdpa_kernel  # noqa: E402
 
 import radial  # noqa: E402
 from radial.diffusers import disable_radial_attention, enable_radial_attention  # noqa: E402
+from provenance import commit  # noqa: E402
 from radial.train import DiffusersFamily, add_lora, training_loss  # noqa: E402
 from radial.train.lora import lora_parameters  # noqa: E402
 
@@ -132,14 +132,6 @@ def measure(model, family, batch, optimizer, reps: int, dense: bool) -> StackTim
     finally:
         model.blocks = torch.nn.ModuleList(blocks)
     return StackTimes.from_two(len(blocks), full_ms, half, half_ms)
-
-
-def commit() -> str:
-    try:
-        return subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
-                              text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 def main():
