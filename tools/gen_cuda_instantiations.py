@@ -36,16 +36,30 @@ def forward_files() -> dict[str, str]:
         for head_dim in SM90_HEAD_DIMS:
             out[f"forward_sm90_{dtype}_hd{head_dim}.cu"] = instantiation(
                 "sm90/forward_launch.cuh", "sm90::launch_forward", dtype, head_dim, "ForwardParams")
+            out[f"forward_sm90_persistent_{dtype}_hd{head_dim}.cu"] = instantiation(
+                "sm90/forward_persistent_launch.cuh", "sm90::launch_forward_persistent", dtype, head_dim,
+                "ForwardParams")
     return out
 
 
 def backward_files() -> dict[str, str]:
-    return {
-        f"backward_portable_{dtype}_hd{head_dim}.cu": instantiation(
-            "backward/backward_launch.cuh", "portable::launch_backward", dtype, head_dim, "BackwardParams")
-        for dtype in DTYPES
-        for head_dim in HEAD_DIMS
-    }
+    out = {}
+    for dtype in DTYPES:
+        for kernel in ("preprocess", "dkdv", "dq"):
+            for head_dim in HEAD_DIMS:
+                out[f"backward_portable_{kernel}_{dtype}_hd{head_dim}.cu"] = instantiation(
+                    "backward/backward_launch.cuh", f"portable::launch_backward_{kernel}", dtype, head_dim,
+                    "BackwardParams")
+        for head_dim in SM90_HEAD_DIMS:
+            # The Hopper default mode's dQ accumulator is converted by a portable kernel (head dim 128).
+            out[f"backward_portable_dq_convert_{dtype}_hd{head_dim}.cu"] = instantiation(
+                "backward/backward_launch.cuh", "portable::launch_backward_dq_convert", dtype, head_dim,
+                "BackwardParams")
+            for kernel in ("dkdv", "dq"):
+                out[f"backward_sm90_{kernel}_{dtype}_hd{head_dim}.cu"] = instantiation(
+                    f"sm90/backward_{kernel}_launch.cuh", f"sm90::launch_backward_{kernel}", dtype, head_dim,
+                    "BackwardParams")
+    return out
 
 
 def folders() -> dict[str, dict[str, str]]:

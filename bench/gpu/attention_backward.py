@@ -1,6 +1,7 @@
-"""Block-sparse attention backward on one GPU, side by side: ours (radial's CUDA backward, portable
-sm_80+ kernels: preprocessing, dK/dV over CSC columns, dQ over CSR rows; the default mode, as autograd
-calls it), cuDNN SDPA dense backward and
+"""Block-sparse attention backward on one GPU, side by side: ours (radial's CUDA backward) in three
+variants -- the default mode as autograd calls it (on Hopper: the fused sm_90a dK/dV kernel adding dQ
+up with bulk reduce-adds), the deterministic mode (sm_90a dK/dV, then sm_90a dQ per query block) and
+the portable sm_80+ kernels (RADIAL_CUDA_BACKWARD=portable) -- against cuDNN SDPA dense backward and
 FlexAttention (torch.compile) backward with the same block mask, at the anchor shapes of
 docs/anchors.md (batch 1, head dim 128, bf16) with their radial masks.
 
@@ -12,6 +13,7 @@ forward; the gradients are checked against Flex's (relative 2-norm). Also prints
 """
 import argparse
 import math
+import os
 import re
 import sys
 
@@ -80,9 +82,9 @@ def main():
         grads = tuple(torch.empty_like(t) for t in (q, k, v))
         result = {"case": name, "S": s, "H": heads, "density": layout.density}
 
-        def ours():
+        def ours(deterministic=False):
             return radial_cuda_backward.backward(dout, q, k, v, out, lse, layout, columns, scale,
-                                                 deterministic=False, grads=grads)
+                                                 deterministic=deterministic, grads=grads)
 
         result["ours"], _ = time_ms(ours)
         result["split"] = kernel_split(ours)
@@ -90,6 +92,15 @@ def main():
               + ", ".join(f"{k} {v:.1f} ms" for k, v in result["split"].items()), flush=True)
         ours()
         mine = tuple(g.clone() for g in grads)
+        result["deterministic"], _ = time_ms(lambda: ours(deterministic=True))
+        result["split_deterministic"] = kernel_split(lambda: ours(deterministic=True))
+        result["agree_deterministic"] = max(relative(a, b) for a, b in zip(grads, mine))
+        os.environ["RADIAL_CUDA_BACKWARD"] = "portable"
+        result["portable"], _ = time_ms(ours)
+        result["agree_portable"] = max(relative(a, b) for a, b in zip(grads, mine))
+        del os.environ["RADIAL_CUDA_BACKWARD"]
+        print(f"  deterministic {result['deterministic']:.1f} ms (vs default rel {result['agree_deterministic']:.1e}), "
+              f"portable {result['portable']:.1f} ms (rel {result['agree_portable']:.1e})", flush=True)
         qt, kt, vt = (t.transpose(1, 2).detach().requires_grad_() for t in (q, k, v))  # (B, H, S, D) leaves
         dout_t = dout.transpose(1, 2)
         if "cudnn" in baselines:
@@ -125,9 +136,9 @@ def main():
         f"device: {dev}; torch {torch.__version__}; cuDNN {torch.backends.cudnn.version()}; bf16, head dim 128, batch 1; "
         "backward FLOPs = 2.5x forward",
         "",
-        "| case | S | H | density | ours (eff. TF/s) | cuDNN dense bwd (TF/s) | Flex + block mask bwd (eff.) "
-        "| ours vs cuDNN | ours vs Flex | ideal | ours vs Flex grads (rel) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| case | S | H | density | ours (eff. TF/s) | ours deterministic | portable | cuDNN dense bwd (TF/s) "
+        "| Flex + block mask bwd (eff.) | ours vs cuDNN | ours vs Flex | ideal | ours vs Flex grads (rel) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         vs_cudnn = f"{r['cudnn'] / r['ours']:.2f}x" if "cudnn" in r else "—"
@@ -135,11 +146,14 @@ def main():
         agree = f"{r['agree']:.1e}" if "agree" in r else "—"
         lines.append(
             f"| {r['case']} | {r['S']:,} | {r['H']} | {r['density']:.3f} | {cell(r, 'ours', r['eff_flops'])} | "
+            f"{cell(r, 'deterministic', r['eff_flops'])} | {cell(r, 'portable', r['eff_flops'])} | "
             f"{cell(r, 'cudnn', r['dense_flops'])} | {cell(r, 'flex', r['eff_flops'])} | {vs_cudnn} | {vs_flex} | "
             f"{1 / r['density']:.2f}x | {agree} |")
     lines += ["", "Our kernels, one call (profiler, device ms):", ""]
     for r in rows:
         lines.append(f"- {r['case']}: " + ", ".join(f"{k} {v:.1f}" for k, v in r["split"].items()))
+        lines.append(f"- {r['case']}, deterministic: "
+                     + ", ".join(f"{k} {v:.1f}" for k, v in r["split_deterministic"].items()))
     table = "\n".join(lines)
     print(table)
     if args.out:

@@ -32,209 +32,20 @@ Run on the GPU machine (it reaches no registry, so diffusers travels in the git-
 from __future__ import annotations
 
 import argparse
-import statistics
-import sys
-from dataclasses import dataclass
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path[:0] = [str(ROOT / ".ext" / "site"), str(ROOT / "python")]
+# full_size first: it puts the checkout's radial and the packed diffusers on sys.path.
+from full_size import CASES, blocks_to_build, build_model, drop_text_mask, make_inputs
+from provenance import commit
+from step_timing import composed, step_ms, timed_run
 
-import torch  # noqa: E402
-from torch.nn.attention import SDPBackend, sdpa_kernel  # noqa: E402
+import torch
+from torch.nn.attention import SDPBackend
 
-import radial  # noqa: E402
-from radial.diffusers import disable_radial_attention, enable_radial_attention  # noqa: E402
-from provenance import commit  # noqa: E402
+import radial
+from radial.diffusers import disable_radial_attention, enable_radial_attention
 
-DEVICE = "cuda"
+DEVICE = torch.device("cuda")
 DENSE_BACKENDS = {"cudnn": SDPBackend.CUDNN_ATTENTION, "fa2": SDPBackend.FLASH_ATTENTION}
-
-
-@dataclass(frozen=True)
-class Case:
-    preset: str
-    height: int
-    width: int
-    num_frames: int
-    kinds: tuple[tuple[str, int], ...]  # (block list attribute, blocks in the real model), in layer order
-    text_tokens: int
-
-
-CASES = {
-    "wan-720p-81f": Case("wan2.1-t2v-14b", 720, 1280, 81, (("blocks", 40),), 512),
-    "hunyuan-720p-117f": Case("hunyuanvideo", 720, 1280, 117,
-                              (("transformer_blocks", 20), ("single_transformer_blocks", 40)), 256),
-    "hunyuan-720p-509f": Case("hunyuanvideo", 720, 1280, 509,
-                              (("transformer_blocks", 20), ("single_transformer_blocks", 40)), 256),
-}
-
-
-def build_model(case: Case, blocks: dict[str, int]) -> torch.nn.Module:
-    """The full-size transformer with ``blocks[kind]`` blocks of each kind, random weights, bf16 (the
-    modules diffusers keeps in float32 in float32), built directly on the GPU."""
-    from diffusers import HunyuanVideoTransformer3DModel, WanTransformer3DModel
-
-    torch.set_default_dtype(torch.bfloat16)
-    with torch.device(DEVICE):
-        if case.preset.startswith("wan"):
-            model = WanTransformer3DModel(num_layers=blocks["blocks"])
-        else:
-            model = HunyuanVideoTransformer3DModel(num_layers=blocks["transformer_blocks"],
-                                                   num_single_layers=blocks["single_transformer_blocks"])
-    torch.set_default_dtype(torch.float32)
-    keep = getattr(model, "_keep_in_fp32_modules", None) or []
-    for name, param in model.named_parameters():
-        if any(k in name for k in keep):
-            param.data = param.data.float()
-    return model.eval().requires_grad_(False)
-
-
-def make_inputs(case: Case, model) -> dict:
-    config = radial.configure_preset(case.preset, height=case.height, width=case.width, num_frames=case.num_frames)
-    g = torch.Generator(DEVICE).manual_seed(0)
-    latent = torch.randn(1, model.config.in_channels, config.frames, case.height // 8, case.width // 8,
-                         generator=g, device=DEVICE, dtype=torch.bfloat16)
-    text = torch.randn(1, case.text_tokens, 4096, generator=g, device=DEVICE, dtype=torch.bfloat16)
-    inputs = dict(hidden_states=latent, timestep=torch.tensor([900.0], device=DEVICE), encoder_hidden_states=text)
-    if not case.preset.startswith("wan"):
-        inputs.update(encoder_attention_mask=torch.ones(1, case.text_tokens, device=DEVICE, dtype=torch.int64),
-                      pooled_projections=torch.randn(1, 768, generator=g, device=DEVICE, dtype=torch.bfloat16),
-                      guidance=torch.tensor([6000.0], device=DEVICE))
-    return inputs
-
-
-class EventTimer:
-    """CUDA events around every call of the given modules; ``times()`` gives ms per module, per call."""
-
-    def __init__(self, modules: dict[str, torch.nn.Module]):
-        self.events = {name: [] for name in modules}
-        self.handles = []
-        for name, module in modules.items():
-            self.handles.append(module.register_forward_pre_hook(lambda m, a, n=name: self._start(n)))
-            self.handles.append(module.register_forward_hook(lambda m, a, o, n=name: self._end(n)))
-
-    def _start(self, name):
-        event = torch.cuda.Event(enable_timing=True)
-        event.record()
-        self.events[name].append([event, None])
-
-    def _end(self, name):
-        event = torch.cuda.Event(enable_timing=True)
-        event.record()
-        self.events[name][-1][1] = event
-
-    def clear(self):
-        for calls in self.events.values():
-            calls.clear()
-
-    def times(self) -> dict[str, list[float]]:
-        torch.cuda.synchronize()
-        return {name: [s.elapsed_time(e) for s, e in calls] for name, calls in self.events.items()}
-
-    def remove(self):
-        for handle in self.handles:
-            handle.remove()
-
-
-def drop_text_mask(model) -> list:
-    """The inputs have no text padding (batch 1, an all-ones text mask), so HunyuanVideo's key mask is
-    all true: None means the same and lets FA2, which takes no mask, run."""
-    def hook(module, args, kwargs):
-        if "attention_mask" in kwargs:  # HunyuanVideo passes it by keyword; Wan's self-attention has none
-            kwargs["attention_mask"] = None
-        return args, kwargs
-
-    return [m.register_forward_pre_hook(hook, with_kwargs=True) for m in self_attention_modules(model).values()]
-
-
-def block_modules(model, case: Case) -> dict[str, torch.nn.Module]:
-    return {f"{kind}.{i}": block for kind, _ in case.kinds for i, block in enumerate(getattr(model, kind))}
-
-
-def self_attention_modules(model) -> dict[str, torch.nn.Module]:
-    return {name: m for name, m in model.named_modules()
-            if name.endswith((".attn1", ".attn")) and "context_embedder" not in name}
-
-
-@dataclass
-class RunTimes:
-    """One variant's medians: per block kind, a block and its self-attention module (projections
-    included); the whole forward; the time outside the blocks."""
-
-    block_ms: dict[str, float]
-    attention_ms: dict[str, float]
-    step_ms: float
-    outside_ms: float
-
-
-def median_per_kind(times: dict[str, list[float]], case: Case) -> dict[str, float]:
-    return {kind: statistics.median(t for name, ts in times.items() if name.startswith(kind + ".") for t in ts)
-            for kind, _ in case.kinds}
-
-
-def self_attention_backend(model, backend) -> list:
-    """Self-attention modules run their SDPA under ``backend``; everything else (cross-attention,
-    HunyuanVideo's masked text refiner) keeps PyTorch's own choice."""
-    handles = []
-    for module in self_attention_modules(model).values():
-        contexts = []
-
-        def enter(m, args, contexts=contexts):
-            contexts.append(sdpa_kernel(backend))
-            contexts[-1].__enter__()
-
-        def leave(m, args, out, contexts=contexts):
-            contexts.pop().__exit__(None, None, None)
-
-        handles += [module.register_forward_pre_hook(enter), module.register_forward_hook(leave)]
-    return handles
-
-
-def timed_run(model, case: Case, inputs: dict, reps: int, backend) -> RunTimes:
-    """Times ``reps`` forwards after a warm-up; ``backend``: the dense self-attention's SDPA backend,
-    or None for radial."""
-    blocks, attention = EventTimer(block_modules(model, case)), EventTimer(self_attention_modules(model))
-    backend_hooks = self_attention_backend(model, backend) if backend is not None else []
-    steps, block_times, attention_times = [], {}, {}
-    with torch.inference_mode():
-        for rep in range(reps + 1):  # the first is a warm-up
-            blocks.clear()
-            attention.clear()
-            start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-            start.record()
-            model(**inputs, return_dict=False)
-            end.record()
-            end.synchronize()
-            if rep == 0:
-                continue
-            steps.append(start.elapsed_time(end))
-            for name, ts in blocks.times().items():
-                block_times.setdefault(name, []).extend(ts)
-            for name, ts in attention.times().items():
-                attention_times.setdefault(name, []).extend(ts)
-    for handle in backend_hooks:
-        handle.remove()
-    blocks.remove()
-    attention.remove()
-    step = statistics.median(steps)
-    outside = step - sum(block_times[name][0] for name in block_times)  # one forward's blocks
-    return RunTimes(median_per_kind(block_times, case), median_per_kind(attention_times, case), step, outside)
-
-
-def composed(case: Case, dense: RunTimes, sparse: RunTimes, dense_layers: int, field: str = "block_ms") -> float:
-    """Over the real model's blocks in layer order: the first ``dense_layers`` at their kind's dense
-    time, the rest at the radial time (``field``: whole blocks, or their self-attention only)."""
-    total, layer = 0.0, 0
-    for kind, count in case.kinds:
-        for _ in range(count):
-            total += getattr(dense if layer < dense_layers else sparse, field)[kind]
-            layer += 1
-    return total
-
-
-def step_ms(case: Case, dense: RunTimes, sparse: RunTimes, dense_layers: int) -> float:
-    return dense.outside_ms + composed(case, dense, sparse, dense_layers)
 
 
 def main():
@@ -247,21 +58,19 @@ def main():
     parser.add_argument("--out", default=None, help="append the markdown tables here")
     args = parser.parse_args()
     case = CASES[args.case]
-    subset = args.blocks or (2 if case.num_frames > 117 else None)
-    blocks = {kind: min(subset or count, count) for kind, count in case.kinds}
-    extrapolated = any(blocks[kind] < count for kind, count in case.kinds)
+    blocks, extrapolated = blocks_to_build(case, args.blocks)
 
     config = radial.configure_preset(case.preset, height=case.height, width=case.width, num_frames=case.num_frames)
     schedule = config.schedule
-    model = build_model(case, blocks)
-    inputs = make_inputs(case, model)
+    model = build_model(case, blocks, DEVICE, torch.bfloat16)
+    inputs = make_inputs(case, model, DEVICE, torch.bfloat16)
     mask_hooks = drop_text_mask(model)
-    video = dict(height=case.height, width=case.width, num_frames=case.num_frames)
 
-    all_layers = sum(count for _, count in case.kinds)
-    dense = {name: timed_run(model, case, inputs, args.reps, backend) for name, backend in DENSE_BACKENDS.items()}
-    enable_radial_attention(model, **video, dense_layers=0, dense_timesteps=0)
-    sparse = timed_run(model, case, inputs, args.reps, None)
+    all_layers = case.layers
+    dense = {name: timed_run(model, case, inputs, args.reps, backend, DEVICE)
+             for name, backend in DENSE_BACKENDS.items()}
+    enable_radial_attention(model, **case.video(), dense_layers=0, dense_timesteps=0)
+    sparse = timed_run(model, case, inputs, args.reps, None, DEVICE)
     disable_radial_attention(model)
     for handle in mask_hooks:
         handle.remove()

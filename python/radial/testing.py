@@ -1,5 +1,6 @@
-"""Test helpers shared by radial's tests and its integrations: a float64 dense masked reference in
-PyTorch (differentiable, so it gives reference gradients too) and NaN-poisoned outputs."""
+"""Test helpers shared by radial's tests, benchmarks and integrations: a float64 dense masked reference
+in PyTorch (differentiable, so it gives reference gradients too), NaN-poisoned outputs, and diffusers'
+Ulysses context parallelism on CPU processes."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import torch
 from radial.masks import RadialMask
 from radial.ops.kernels import poisoned_outputs
 
-__all__ = ["token_mask", "reference_attention", "poisoned_outputs"]
+__all__ = ["token_mask", "reference_attention", "poisoned_outputs", "enable_ulysses_on_cpu"]
 
 
 def token_mask(block_mask: torch.Tensor, seq_len: int, block_size: int = 128) -> torch.Tensor:
@@ -54,3 +55,25 @@ def reference_attention(
     probs = torch.exp(scores - finite_lse[..., None]).masked_fill(~allowed, 0.0)
     out = torch.einsum("bhst,bthd->bshd", probs, v64)
     return out, lse
+
+
+def enable_ulysses_on_cpu(model: torch.nn.Module, plan: Optional[dict] = None) -> None:
+    """What ``model.enable_parallelism(config=ContextParallelConfig(ulysses_degree=P), cp_plan=plan)``
+    does, with ``P`` the initialised default process group's size, on a CPU mesh (gloo): diffusers
+    places its mesh on ``torch.accelerator``'s device, so the call itself needs GPUs. Without
+    ``plan``, the model's own ``_cp_plan``."""
+    import torch.distributed as dist
+    from diffusers.hooks.context_parallel import apply_context_parallel
+    from diffusers.models._modeling_parallel import ContextParallelConfig, ParallelConfig
+    from torch.distributed.device_mesh import init_device_mesh
+
+    rank, world = dist.get_rank(), dist.get_world_size()
+    mesh = init_device_mesh("cpu", (1, world), mesh_dim_names=("ring", "ulysses"))
+    cp = ContextParallelConfig(ulysses_degree=world, mesh=mesh)
+    config = ParallelConfig(context_parallel_config=cp)
+    config.setup(rank, world, torch.device("cpu"), mesh=mesh)
+    for module in model.modules():
+        processor = getattr(module, "processor", None)
+        if processor is not None and hasattr(processor, "_parallel_config"):
+            processor._parallel_config = config
+    apply_context_parallel(model, cp, model._cp_plan if plan is None else plan)

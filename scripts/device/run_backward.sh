@@ -34,7 +34,7 @@ for step in "${steps[@]}"; do
       for tool in memcheck racecheck; do
         echo "== $tool" | tee -a "$out/sanitize.log"
         timeout "${STEP_TIMEOUT:-300}" compute-sanitizer --tool "$tool" --error-exitcode 1 \
-          "$tests_dir/test_cuda_backward" --gtest_filter="$filter" 2>&1 | tail -n 15 | tee -a "$out/sanitize.log" || status=1
+          "$tests_dir/test_cuda_backward" --gtest_filter="$filter" 2>&1 | tee -a "$out/sanitize.log" | tail -n 15 || status=1
       done ;;
     bench)
       (cd bench/gpu && RADIAL_SHIM=$shim timeout "${STEP_TIMEOUT:-300}" python3 attention_backward.py \

@@ -1,21 +1,29 @@
 // The CUDA backward's single dispatch point: arguments (already checked by
 // radial::check_backward_args) become BackwardParams, then (dtype, head dim) become template
-// arguments here and nowhere else. Every GPU runs the portable (sm_80+) kernels. Both modes gather dQ
-// per query block in its own kernel (deterministic): dQ added up with fp32 atomics inside the dK/dV
-// kernel measured slower on an H100 (bench/results/2026-11-24-h100-gpu-backward.md).
+// arguments here and nowhere else. After the portable preprocessing:
+//   Hopper, head dim 128, default mode: the fused sm_90a dK/dV kernel also adds dQ's fp32 partial
+//     sums into a workspace accumulator (bulk reduce-adds), then a conversion kernel writes dq.
+//   Hopper, head dim 128, deterministic: sm_90a dK/dV, then sm_90a dQ per query block (no atomics).
+//   Everything else, and any GPU with RADIAL_CUDA_BACKWARD=portable (side-by-side benchmarks): the
+//     portable dK/dV and dQ kernels (no atomics). Scalar fp32 atomics for dQ inside the portable
+//     dK/dV kernel measured slower on an H100 (bench/results/2026-11-24-h100-gpu-backward.md).
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <limits>
 #include <string>
 
 #include "backward/backward_launch.hpp"
+#include "common/check.hpp"
 #include "common/device_guard.hpp"
 #include "cuda/dispatch.hpp"
 #include "radial/error.hpp"
+#include "sm90/backward_launch.hpp"
+#include "sm90/forward_launch.hpp"
 
 namespace radial::cuda {
 
@@ -23,7 +31,20 @@ namespace {
 
 int64_t padded_len(const AttentionBackwardArgs& a) { return static_cast<int64_t>(a.layout.num_blocks) * 128; }
 
-BackwardParams make_backward_params(const AttentionBackwardArgs& a) {
+enum class Family { portable, sm90 };
+
+Family choose_family(const AttentionBackwardArgs& a) {
+  const char* forced = std::getenv("RADIAL_CUDA_BACKWARD");
+  if (forced && std::string(forced) == "portable") return Family::portable;
+  return a.q.shape[3] == 128 && sm90::device_is_sm90(a.q.device_index) ? Family::sm90 : Family::portable;
+}
+
+// The default mode on Hopper accumulates dQ in fp32 in the workspace, after delta and lse_log2.
+bool accumulates_dq(const AttentionBackwardArgs& a, Family family) { return family == Family::sm90 && !a.deterministic; }
+
+int64_t dq_accum_floats(const AttentionBackwardArgs& a) { return a.q.shape[0] * a.q.shape[2] * padded_len(a) * 128; }
+
+BackwardParams make_backward_params(const AttentionBackwardArgs& a, Family family) {
   if (a.q.shape[1] > std::numeric_limits<int32_t>::max() - 128)
     throw ArgumentError("q", "at most 2^31 - 129 tokens on the CUDA backend", std::to_string(a.q.shape[1]));
   if (a.layout.block_size != 128)
@@ -56,6 +77,7 @@ BackwardParams make_backward_params(const AttentionBackwardArgs& a) {
   const int64_t rows = a.q.shape[0] * a.q.shape[2] * padded_len(a);
   p.delta = static_cast<float*>(a.workspace);
   p.lse_log2 = p.delta + rows;
+  p.dq_accum = accumulates_dq(a, family) ? p.lse_log2 + rows : nullptr;
   p.row_offsets = a.layout.row_offsets;
   p.col_indices = a.layout.col_indices;
   p.col_offsets = a.layout.col_offsets;
@@ -66,22 +88,44 @@ BackwardParams make_backward_params(const AttentionBackwardArgs& a) {
   return p;
 }
 
+template <typename Element, int HEAD_DIM>
+void run_kernels(Family family, const BackwardParams& p, cudaStream_t stream) {
+  portable::launch_backward_preprocess<Element, HEAD_DIM>(p, stream);
+  if constexpr (HEAD_DIM == 128) {
+    if (family == Family::sm90) {
+      if (p.dq_accum) {
+        RADIAL_CUDA_CHECK(cudaMemsetAsync(p.dq_accum, 0,
+                                          static_cast<size_t>(p.batch) * p.heads * p.padded_len * HEAD_DIM * sizeof(float),
+                                          stream));
+        sm90::launch_backward_dkdv<Element, HEAD_DIM>(p, stream);
+        portable::launch_backward_dq_convert<Element, HEAD_DIM>(p, stream);
+      } else {
+        sm90::launch_backward_dkdv<Element, HEAD_DIM>(p, stream);
+        sm90::launch_backward_dq<Element, HEAD_DIM>(p, stream);
+      }
+      return;
+    }
+  }
+  portable::launch_backward_dkdv<Element, HEAD_DIM>(p, stream);
+  portable::launch_backward_dq<Element, HEAD_DIM>(p, stream);
+}
+
 // The one place where runtime values become template arguments.
-void launch(DType dtype, int head_dim, const BackwardParams& p, cudaStream_t stream) {
+void launch(Family family, DType dtype, int head_dim, const BackwardParams& p, cudaStream_t stream) {
   const std::string why = portable::backward_cannot_implement(p, static_cast<int>(dtype_bytes(dtype)));
   if (!why.empty()) throw ArgumentError("attention_backward(cuda)", "arguments the CUDA kernels support", why);
   const std::string built = "built: bf16 and f16 with head dims 64, 128";
   switch (dtype) {
     case DType::bf16:
       switch (head_dim) {
-        case 64: return portable::launch_backward<__nv_bfloat16, 64>(p, stream);
-        case 128: return portable::launch_backward<__nv_bfloat16, 128>(p, stream);
+        case 64: return run_kernels<__nv_bfloat16, 64>(family, p, stream);
+        case 128: return run_kernels<__nv_bfloat16, 128>(family, p, stream);
         default: throw ArgumentError("head_dim", "one of 64, 128 (" + built + ")", std::to_string(head_dim));
       }
     case DType::f16:
       switch (head_dim) {
-        case 64: return portable::launch_backward<__half, 64>(p, stream);
-        case 128: return portable::launch_backward<__half, 128>(p, stream);
+        case 64: return run_kernels<__half, 64>(family, p, stream);
+        case 128: return run_kernels<__half, 128>(family, p, stream);
         default: throw ArgumentError("head_dim", "one of 64, 128 (" + built + ")", std::to_string(head_dim));
       }
     default: throw ArgumentError("q.dtype", "bf16 or f16 on the CUDA backend (" + built + ")", dtype_name(dtype));
@@ -92,12 +136,14 @@ void launch(DType dtype, int head_dim, const BackwardParams& p, cudaStream_t str
 
 void attention_backward(const AttentionBackwardArgs& args, void* stream) {
   const DeviceGuard guard(args.q.device_index);
-  const BackwardParams p = make_backward_params(args);
-  launch(args.q.dtype, p.head_dim, p, static_cast<cudaStream_t>(stream));
+  const Family family = choose_family(args);
+  const BackwardParams p = make_backward_params(args, family);
+  launch(family, args.q.dtype, p.head_dim, p, static_cast<cudaStream_t>(stream));
 }
 
 size_t attention_backward_workspace_bytes(const AttentionBackwardArgs& args) {
-  return portable::backward_workspace_bytes(args.q.shape[0], args.q.shape[2], padded_len(args));
+  const size_t accum = accumulates_dq(args, choose_family(args)) ? dq_accum_floats(args) * sizeof(float) : 0;
+  return portable::backward_workspace_bytes(args.q.shape[0], args.q.shape[2], padded_len(args)) + accum;
 }
 
 }  // namespace radial::cuda

@@ -2,11 +2,14 @@
 // library's one entry point radial::attention_backward with CUDA tensors. out and lse come from the
 // float64 reference forward, rounded to the input dtype and float32 as a GPU forward would write
 // them; gradients and workspace are NaN-poisoned before every call. Every case runs in both modes
-// (deterministic and the default, which may use atomics). Without a GPU every test skips and says why.
+// (deterministic and the default, which may use atomics) and on both kernel families ("auto" is what
+// the library picks: sm_90a on Hopper for head dim 128; "portable" forces the sm_80+ kernels through
+// RADIAL_CUDA_BACKWARD). Without a GPU every test skips and says why.
 #include <cuda_runtime.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <memory>
@@ -45,6 +48,17 @@ std::vector<ProblemSpec> cuda_backward_cases() {
 // products (P, dS) and of the gradients themselves dominates; delta comes from the rounded out.
 // Seen on an H100: at most 2.5e-3 (bf16) and 5.1e-4 (f16) over every case.
 double backward_tolerance(DType dtype) { return dtype == DType::f16 ? 2e-3 : 1e-2; }
+
+const char* const kFamilies[] = {"auto", "portable"};
+
+// Sets RADIAL_CUDA_BACKWARD for the scope of one family's calls.
+class FamilyScope {
+ public:
+  explicit FamilyScope(const char* family) { setenv("RADIAL_CUDA_BACKWARD", family, 1); }
+  ~FamilyScope() { unsetenv("RADIAL_CUDA_BACKWARD"); }
+  FamilyScope(const FamilyScope&) = delete;
+  FamilyScope& operator=(const FamilyScope&) = delete;
+};
 
 Gradients run_reference_backward(const Problem& p, BackwardInputs& in) {
   Gradients g = poisoned_gradients(p.spec, DType::f64, Storage::bshd);
@@ -98,16 +112,19 @@ TEST_P(CudaBackward, MatchesFloat64Reference) {
   const Problem p = make_problem(rng, GetParam());
   BackwardInputs in = make_backward_inputs(rng, p, reference::attention_forward);
   const Gradients ref = run_reference_backward(p, in);
-  for (bool deterministic : {true, false}) {
-    SCOPED_TRACE(deterministic ? "deterministic mode" : "default mode");
-    const std::string mode = deterministic ? "_deterministic" : "_default";
-    const Gradients gpu = run_cuda_backward(p, in, deterministic);
-    for (auto [name, actual, expected] : {std::tuple{"dq", &gpu.dq, &ref.dq}, {"dk", &gpu.dk, &ref.dk}, {"dv", &gpu.dv, &ref.dv}}) {
-      const std::vector<double> got = values(actual->view);
-      EXPECT_EQ(count_nan(got), 0) << name << " elements left unwritten (NaN)";
-      const Error error = compare(got, values(expected->view));
-      RecordProperty(std::string(name) + mode + "_relative_l2", std::to_string(error.relative_l2));
-      EXPECT_LE(error.relative_l2, backward_tolerance(p.spec.dtype)) << name << " max-abs " << error.max_abs;
+  for (const char* family : kFamilies) {
+    const FamilyScope scope(family);
+    for (bool deterministic : {true, false}) {
+      SCOPED_TRACE(std::string(family) + (deterministic ? ", deterministic mode" : ", default mode"));
+      const std::string mode = std::string("_") + family + (deterministic ? "_deterministic" : "_default");
+      const Gradients gpu = run_cuda_backward(p, in, deterministic);
+      for (auto [name, actual, expected] : {std::tuple{"dq", &gpu.dq, &ref.dq}, {"dk", &gpu.dk, &ref.dk}, {"dv", &gpu.dv, &ref.dv}}) {
+        const std::vector<double> got = values(actual->view);
+        EXPECT_EQ(count_nan(got), 0) << name << " elements left unwritten (NaN)";
+        const Error error = compare(got, values(expected->view));
+        RecordProperty(std::string(name) + mode + "_relative_l2", std::to_string(error.relative_l2));
+        EXPECT_LE(error.relative_l2, backward_tolerance(p.spec.dtype)) << name << " max-abs " << error.max_abs;
+      }
     }
   }
 }
@@ -122,24 +139,30 @@ TEST(CudaBackwardDeterminism, BitIdenticalAcrossRuns) {
   const Problem p = make_problem(rng, {.batch = 2, .seq = 1100, .heads = 3, .dim = 128, .dtype = DType::bf16,
                                        .mask = MaskKind::radial_pattern, .padded_keys = true, .frames = 5});
   BackwardInputs in = make_backward_inputs(rng, p, reference::attention_forward);
-  const Gradients one = run_cuda_backward(p, in, true);
-  const Gradients two = run_cuda_backward(p, in, true);
-  EXPECT_EQ(std::memcmp(one.dq.storage.data(), two.dq.storage.data(), storage_bytes(one.dq)), 0) << "dq differs";
-  EXPECT_EQ(std::memcmp(one.dk.storage.data(), two.dk.storage.data(), storage_bytes(one.dk)), 0) << "dk differs";
-  EXPECT_EQ(std::memcmp(one.dv.storage.data(), two.dv.storage.data(), storage_bytes(one.dv)), 0) << "dv differs";
+  for (const char* family : kFamilies) {
+    const FamilyScope scope(family);
+    const Gradients one = run_cuda_backward(p, in, true);
+    const Gradients two = run_cuda_backward(p, in, true);
+    EXPECT_EQ(std::memcmp(one.dq.storage.data(), two.dq.storage.data(), storage_bytes(one.dq)), 0) << family << ": dq differs";
+    EXPECT_EQ(std::memcmp(one.dk.storage.data(), two.dk.storage.data(), storage_bytes(one.dk)), 0) << family << ": dk differs";
+    EXPECT_EQ(std::memcmp(one.dv.storage.data(), two.dv.storage.data(), storage_bytes(one.dv)), 0) << family << ": dv differs";
+  }
 }
 
 TEST(CudaBackwardEmptyMask, NoKeptBlockGivesZeroGradients) {
   RADIAL_SKIP_WITHOUT_GPU();
   auto rng = seeded_rng();
-  Problem p = make_problem(rng, {.batch = 1, .seq = 260, .heads = 2, .dim = 64, .dtype = DType::bf16, .mask = MaskKind::dense});
-  p.mask = BlockMask(3, false);  // nnz = 0: the index arrays are empty
-  p.layout = std::make_unique<BlockSparseLayout>(p.mask, 260, 128);
-  BackwardInputs in = make_backward_inputs(rng, p, reference::attention_forward);
-  for (bool deterministic : {true, false}) {
-    const Gradients g = run_cuda_backward(p, in, deterministic);
-    for (const HostTensor* t : {&g.dq, &g.dk, &g.dv})
-      for (double x : values(t->view)) ASSERT_EQ(x, 0.0) << (deterministic ? "deterministic mode" : "default mode");
+  for (int dim : {64, 128}) {
+    Problem p = make_problem(rng, {.batch = 1, .seq = 260, .heads = 2, .dim = dim, .dtype = DType::bf16, .mask = MaskKind::dense});
+    p.mask = BlockMask(3, false);  // nnz = 0: the index arrays are empty
+    p.layout = std::make_unique<BlockSparseLayout>(p.mask, 260, 128);
+    BackwardInputs in = make_backward_inputs(rng, p, reference::attention_forward);
+    for (bool deterministic : {true, false}) {
+      const Gradients g = run_cuda_backward(p, in, deterministic);
+      for (const HostTensor* t : {&g.dq, &g.dk, &g.dv})
+        for (double x : values(t->view))
+          ASSERT_EQ(x, 0.0) << "head dim " << dim << (deterministic ? ", deterministic mode" : ", default mode");
+    }
   }
 }
 

@@ -31,6 +31,7 @@ except ImportError as error:
 import torch  # noqa: E402
 
 from devices import DEVICES  # noqa: E402
+from numerics import MEASUREMENTS  # noqa: E402
 
 MASK_VECTORS = ROOT.parent / "shared" / "testdata" / "masks"
 
@@ -73,3 +74,10 @@ def radial_cli() -> str:
         if candidate and os.access(candidate, os.X_OK) and Path(candidate).is_file():
             return candidate
     pytest.skip("the radial command-line tool is not built (set RADIAL_CLI or build the top-level CMake project)")
+
+
+def pytest_terminal_summary(terminalreporter):
+    if MEASUREMENTS:
+        terminalreporter.section("measured errors (tolerances not yet measured on this device)")
+        for line in MEASUREMENTS:
+            terminalreporter.write_line(line)

@@ -5,10 +5,10 @@ CPU here and on CUDA where a GPU is present."""
 
 from __future__ import annotations
 
-import pytest
 import torch
 
 import radial
+from numerics import record
 from radial.testing import reference_attention
 
 FRAMES, TOKENS_PER_FRAME, TEXT = 5, 100, 20  # 520 tokens: 5 blocks, the last one partial
@@ -53,11 +53,9 @@ def train(attention, device, dtype, data, targets) -> list[float]:
     return losses
 
 
-@pytest.mark.parametrize("device", ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(
-    not torch.cuda.is_available() or not radial._ext._C.WITH_CUDA, reason="no CUDA GPU (or radial._C without CUDA)"))])
-def test_radial_training_follows_the_dense_masked_reference(device):
+def test_radial_training_follows_the_dense_masked_reference(device, native_dtype):
     torch.set_num_threads(1)  # two OpenMP teams on 2 shared cores thrash; the curve is what matters
-    dtype = torch.float32 if device == "cpu" else torch.bfloat16
+    dtype = native_dtype
     mask = radial.mask(frames=FRAMES, tokens_per_frame=TOKENS_PER_FRAME, text_tokens=TEXT, decay=0.3, sink=True)
     assert 0.3 < mask.density < 0.9, "the mask must drop blocks, or the comparison proves nothing"
     g = torch.Generator().manual_seed(5)
@@ -75,8 +73,12 @@ def test_radial_training_follows_the_dense_masked_reference(device):
     # fp32: the two attentions differ by rounding only; the curves agree to about 2e-5 on the CPU,
     # while dropping dv's gradient opens a gap of about 0.5. bf16 rounds weights and activations at
     # every step, so its curves drift further: 5e-2 is a first allowance, to be tightened once
-    # measured on a GPU.
+    # measured on a GPU (the run's summary records the gap there).
     tolerance = 1e-3 if dtype == torch.float32 else 5e-2
     worst = max(abs(r - d) / d for r, d in zip(radial_losses, dense_losses))
-    print(f"first loss {dense_losses[0]:.4f}, last {dense_losses[-1]:.4f}; worst relative gap {worst:.2e}")
+    line = (f"training curve ({dtype}, {device}): first loss {dense_losses[0]:.4f}, last {dense_losses[-1]:.4f};"
+            f" worst relative gap {worst:.2e} (tolerance {tolerance:.0e})")
+    print(line)
+    if device.type != "cpu":
+        record(line)
     assert worst <= tolerance, f"radial's loss curve left the dense reference's by {worst:.2e}"

@@ -27,6 +27,9 @@ struct BackwardParams {
   // Workspace, both (B, H, padded_len) contiguous, written by the preprocessing kernel:
   float* delta;     // rowsum(dO * O); 0 past the sequence end
   float* lse_log2;  // lse * log2(e); +inf for rows with no weight and past the end, so exp2(s - it) = 0
+  // Default mode on Hopper only (null otherwise): unscaled dQ in fp32, added up by the fused dK/dV
+  // kernel with bulk reduce-adds, in 64-query tiles (backward/dq_accum_layout.cuh), zeroed per call.
+  float* dq_accum;
   int32_t batch, seq_len, heads, head_dim;
   int32_t padded_len;            // num_blocks * 128
   int32_t num_blocks;            // query and key blocks of 128 tokens

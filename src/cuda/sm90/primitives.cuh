@@ -59,6 +59,14 @@ __device__ __forceinline__ void mbarrier_wait(uint64_t* bar, uint32_t parity) {
 #endif
 }
 
+// Orders this thread's earlier generic-proxy accesses to shared memory (ld/st.shared) before later
+// async-proxy ones (a TMA write into the same bytes), once the two are also ordered by an mbarrier.
+__device__ __forceinline__ void fence_proxy_async_shared() {
+#ifdef RADIAL_SM90_ENABLED
+  asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
+#endif
+}
+
 // ---- TMA ---------------------------------------------------------------------------------------
 
 // One box of a 4-D tensor map (coordinates innermost first) into shared memory, completing on `bar`.
@@ -114,14 +122,30 @@ __device__ __forceinline__ void setmaxnreg_inc() {
 //   K-major (Q, K): stride_bytes = 1024 between 8-row groups; leading_bytes unused.
 //   MN-major (V):   leading_bytes = distance between 64-column halves, stride_bytes = 1024 between
 //                   8-key groups.
-__device__ __forceinline__ uint64_t smem_descriptor(const void* ptr, uint32_t leading_bytes, uint32_t stride_bytes) {
+__device__ __forceinline__ uint64_t smem_descriptor(uint32_t address, uint32_t leading_bytes, uint32_t stride_bytes) {
   uint64_t desc = 0;
-  desc |= static_cast<uint64_t>((smem_addr(ptr) & 0x3FFFF) >> 4);
+  desc |= static_cast<uint64_t>((address & 0x3FFFF) >> 4);
   desc |= static_cast<uint64_t>((leading_bytes >> 4) & 0x3FFF) << 16;
   desc |= static_cast<uint64_t>((stride_bytes >> 4) & 0x3FFF) << 32;
   desc |= static_cast<uint64_t>(1) << 62;  // 128-byte swizzle
   return desc;
 }
+__device__ __forceinline__ uint64_t smem_descriptor(const void* ptr, uint32_t leading_bytes, uint32_t stride_bytes) {
+  return smem_descriptor(smem_addr(ptr), leading_bytes, stride_bytes);
+}
+
+// x, opaque to the optimiser: what is computed from it (descriptors, swizzled offsets) is
+// recomputed at each use, a few integer operations, instead of being hoisted out of loops into
+// registers that the accumulators need.
+__device__ __forceinline__ uint32_t opaque(uint32_t x) {
+  asm volatile("" : "+r"(x));
+  return x;
+}
+__device__ __forceinline__ int opaque(int x) {
+  asm volatile("" : "+r"(x));
+  return x;
+}
+__device__ __forceinline__ uint32_t opaque_smem_addr(const void* ptr) { return opaque(smem_addr(ptr)); }
 
 __device__ __forceinline__ void wgmma_fence() {
 #ifdef RADIAL_SM90_ENABLED

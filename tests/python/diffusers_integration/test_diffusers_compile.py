@@ -1,5 +1,6 @@
 """``torch.compile`` of a radial-enabled transformer: the same output as eager, no graph break, and one
-graph per (dense, radial) step kind, never a recompilation per step."""
+graph per (dense, radial) step kind, never a recompilation per step. On the CPU and on CUDA
+(on_device.py), where the graph holds the CUDA ops and their fake implementations trace it."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import torch._dynamo.utils  # noqa: E402
 from diffusers import FlowMatchEulerDiscreteScheduler  # noqa: E402
 from torch._dynamo.testing import CompileCounter  # noqa: E402
 
+import on_device  # noqa: E402
 import tiny_models as tm  # noqa: E402
 from radial.diffusers import enable_radial_attention  # noqa: E402
 
@@ -22,13 +24,13 @@ STEPS = 4
 
 
 @pytest.mark.parametrize("how", ["module.compile", "torch.compile wrapper"])
-def test_compiled_wan_matches_eager_with_one_graph_per_step_kind(how):
+def test_compiled_wan_matches_eager_with_one_graph_per_step_kind(how, device):
     torch._dynamo.reset()
     torch._dynamo.utils.counters.clear()
     height, width, latent_frames = tm.VIDEO_SIZES[0]
     video = dict(height=height, width=width, num_frames=tm.WAN.frames_for(latent_frames))
     scheduler = FlowMatchEulerDiscreteScheduler()
-    compiled, eager = tm.tiny_wan(), tm.tiny_wan()
+    compiled, eager = on_device.build(tm.tiny_wan, device), on_device.build(tm.tiny_wan, device)
     counter = CompileCounter()
     if how == "module.compile":
         compiled.compile(backend=counter)
@@ -36,7 +38,7 @@ def test_compiled_wan_matches_eager_with_one_graph_per_step_kind(how):
         compiled = torch.compile(compiled, backend=counter)
     for model in (compiled, eager):
         enable_radial_attention(model, **video, dense_layers=1, dense_timesteps=2, scheduler=scheduler)
-    inputs = tm.WAN.inputs(**video, batch=2)
+    inputs = on_device.inputs_on(tm.WAN.inputs(**video, batch=2), device)
     scheduler.set_timesteps(STEPS)
     for t in scheduler.timesteps:
         step_inputs = dict(inputs, timestep=t.expand(2))

@@ -1,6 +1,6 @@
 """A style LoRA on the query and key projections, loaded the way ``pipe.load_lora_weights`` loads one
 (``load_lora_adapter`` through peft): radial only replaces the attention computation, so the adapter
-changes radial's output exactly as it changes the stock output."""
+changes radial's output exactly as it changes the stock output. On the CPU and on CUDA (on_device.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ pytest.importorskip("peft", reason="the LoRA tests need peft")
 
 import torch  # noqa: E402
 
+import on_device  # noqa: E402
 import tiny_models as tm  # noqa: E402
 from numerics import errors  # noqa: E402
 from radial.diffusers import enable_radial_attention  # noqa: E402
@@ -35,31 +36,33 @@ def style_lora(model: torch.nn.Module, seed: int = 11) -> dict[str, torch.Tensor
     return state
 
 
-def outputs(family: tm.Family, *, radial: bool, lora: bool) -> torch.Tensor:
+def outputs(family: tm.Family, device: torch.device, *, radial: bool, lora: bool) -> torch.Tensor:
     height, width, latent_frames = SIZE
-    model = family.make()
+    model = on_device.build(family.make, device)
     if lora:
         model.load_lora_adapter(style_lora(model), adapter_name="style")
     if radial:
         enable_radial_attention(model, height=height, width=width, num_frames=family.frames_for(latent_frames),
                                 dense_layers=0, dense_timesteps=0)
     inputs = family.inputs(height=height, width=width, num_frames=family.frames_for(latent_frames), batch=2)
-    return tm.forward(model, inputs)
+    return tm.forward(model, on_device.inputs_on(inputs, device))
 
 
 @pytest.mark.parametrize("family", FAMILY_PARAMS)
-def test_lora_with_all_blocks_kept_equals_stock_with_lora(family, all_ones_mask):
-    stock, stock_lora = outputs(family, radial=False, lora=False), outputs(family, radial=False, lora=True)
-    radial_lora = outputs(family, radial=True, lora=True)
-    assert errors(stock_lora, stock)[1] > 1e-3, "the LoRA should change the output"
-    max_abs, rel = errors(radial_lora, stock_lora)
-    assert rel < 1e-5 and max_abs < 1e-4
+def test_lora_with_all_blocks_kept_equals_stock_with_lora(family, device, all_ones_mask):
+    stock = outputs(family, device, radial=False, lora=False)
+    stock_lora = outputs(family, device, radial=False, lora=True)
+    radial_lora = outputs(family, device, radial=True, lora=True)
+    rel = on_device.assert_same_output(f"{family.name} with LoRA, all blocks kept", radial_lora, stock_lora)
+    lora_effect = errors(stock_lora, stock)[1]
+    print(f"the LoRA changes the output by {lora_effect:.2e}")
+    # Far beyond radial's own error, or the comparison could not see an adapter radial dropped.
+    assert lora_effect > max(4 * rel, 1e-3), f"the LoRA changes the output by {lora_effect:.2e} only"
 
 
 @pytest.mark.parametrize("family", FAMILY_PARAMS)
-def test_lora_with_radial_mask_equals_reference_with_lora(family, monkeypatch, float64_reference):
-    reference_lora = outputs(family, radial=True, lora=True)
+def test_lora_with_radial_mask_equals_reference_with_lora(family, device, monkeypatch, float64_reference):
+    reference_lora = outputs(family, device, radial=True, lora=True)
     monkeypatch.undo()
-    radial_lora = outputs(family, radial=True, lora=True)
-    max_abs, rel = errors(radial_lora, reference_lora)
-    assert rel < 1e-5 and max_abs < 1e-4
+    radial_lora = outputs(family, device, radial=True, lora=True)
+    on_device.assert_same_output(f"{family.name} with LoRA, radial mask", radial_lora, reference_lora)

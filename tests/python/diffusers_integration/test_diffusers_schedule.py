@@ -1,6 +1,6 @@
 """The dense-steps rule follows the scheduler's step (classifier-free guidance's two calls per step, or
 one call on a doubled batch, are one step) and the dense-layers rule the block index, counted over
-real (tiny) diffusers pipelines."""
+real (tiny) diffusers pipelines, on the CPU and on CUDA (on_device.py)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from diffusers import (  # noqa: E402
     WanPipeline,
 )
 
+import on_device  # noqa: E402
 import tiny_models as tm  # noqa: E402
 from radial.diffusers import enable_radial_attention  # noqa: E402
 
@@ -38,68 +39,76 @@ def expected_counts(*, layers: int, dense_layers: int, dense_steps: int, calls_p
     return counts
 
 
-def tiny_wan_vae() -> AutoencoderKLWan:
+def tiny_wan_vae(device: torch.device) -> AutoencoderKLWan:
+    """Unused with latent output, but the pipeline reads its configuration."""
     return AutoencoderKLWan(base_dim=8, z_dim=tm.LATENT_CHANNELS, dim_mult=[1, 1, 1, 1], num_res_blocks=1,
-                            temperal_downsample=[False, True, True])
+                            temperal_downsample=[False, True, True]).to(device)
 
 
-def text(batch_tokens: int = 8) -> torch.Tensor:
-    return torch.randn(1, batch_tokens, tm.TEXT_DIM, generator=torch.Generator().manual_seed(7))
+def text(device: torch.device, batch_tokens: int = 8) -> torch.Tensor:
+    """Prompt embeddings on the transformer's device and in its dtype, as a text encoder would give them
+    (pipelines leave given ones where they are, and Mochi's takes its latents' dtype from them)."""
+    embeddings = torch.randn(1, batch_tokens, tm.TEXT_DIM, generator=torch.Generator().manual_seed(7))
+    return embeddings.to(device, on_device.dtype_on(device))
 
 
-def test_wan_guidance_calls_twice_per_step(count_calls):
-    pipe = WanPipeline(tokenizer=None, text_encoder=None, vae=tiny_wan_vae(), transformer=tm.tiny_wan(layers=3),
+def test_wan_guidance_calls_twice_per_step(device, count_calls):
+    pipe = WanPipeline(tokenizer=None, text_encoder=None, vae=tiny_wan_vae(device),
+                       transformer=on_device.build(tm.tiny_wan, device, layers=3),
                        scheduler=FlowMatchEulerDiscreteScheduler())
     enable_radial_attention(pipe, height=HEIGHT, width=WIDTH, num_frames=33, dense_layers=1, dense_timesteps=2)
     counts = count_calls(pipe.transformer)
-    pipe(prompt_embeds=text(), negative_prompt_embeds=text(), height=HEIGHT, width=WIDTH, num_frames=33,
+    pipe(prompt_embeds=text(device), negative_prompt_embeds=text(device), height=HEIGHT, width=WIDTH, num_frames=33,
          num_inference_steps=STEPS, guidance_scale=5.0, output_type="latent")
     assert counts == expected_counts(layers=3, dense_layers=1, dense_steps=2, calls_per_step=2)
 
 
-def test_wan22_two_experts_share_the_step(count_calls):
-    pipe = WanPipeline(tokenizer=None, text_encoder=None, vae=tiny_wan_vae(), transformer=tm.tiny_wan(0),
-                       transformer_2=tm.tiny_wan(1), scheduler=FlowMatchEulerDiscreteScheduler(), boundary_ratio=0.5)
+def test_wan22_two_experts_share_the_step(device, count_calls):
+    pipe = WanPipeline(tokenizer=None, text_encoder=None, vae=tiny_wan_vae(device),
+                       transformer=on_device.build(tm.tiny_wan, device, seed=0),
+                       transformer_2=on_device.build(tm.tiny_wan, device, seed=1),
+                       scheduler=FlowMatchEulerDiscreteScheduler(), boundary_ratio=0.5)
     enable_radial_attention(pipe, height=HEIGHT, width=WIDTH, num_frames=33, dense_layers=1, dense_timesteps=1)
     first, second = count_calls(pipe.transformer), count_calls(pipe.transformer_2)
-    pipe(prompt_embeds=text(), negative_prompt_embeds=text(), height=HEIGHT, width=WIDTH, num_frames=33,
+    pipe(prompt_embeds=text(device), negative_prompt_embeds=text(device), height=HEIGHT, width=WIDTH, num_frames=33,
          num_inference_steps=STEPS, guidance_scale=5.0, guidance_scale_2=3.0, output_type="latent")
     assert first and second, "the boundary should hand some steps to each expert"
     assert first + second == expected_counts(layers=2, dense_layers=1, dense_steps=1, calls_per_step=2)
 
 
-def test_mochi_guidance_as_one_doubled_batch(count_calls):
+def test_mochi_guidance_as_one_doubled_batch(device, count_calls):
     pipe = MochiPipeline(scheduler=FlowMatchEulerDiscreteScheduler(), vae=None, text_encoder=None, tokenizer=None,
-                         transformer=tm.tiny_mochi(layers=2))
+                         transformer=on_device.build(tm.tiny_mochi, device, layers=2))
     enable_radial_attention(pipe, height=HEIGHT, width=WIDTH, num_frames=49, dense_layers=1, dense_timesteps=1)
     counts = count_calls(pipe.transformer)
-    mask = tm.text_mask([20], 20)
-    pipe(prompt_embeds=text(20), prompt_attention_mask=mask, negative_prompt_embeds=text(20),
-         negative_prompt_attention_mask=tm.text_mask([5], 20), height=HEIGHT, width=WIDTH, num_frames=49,
+    mask = tm.text_mask([20], 20).to(device)
+    pipe(prompt_embeds=text(device, 20), prompt_attention_mask=mask, negative_prompt_embeds=text(device, 20),
+         negative_prompt_attention_mask=tm.text_mask([5], 20).to(device), height=HEIGHT, width=WIDTH, num_frames=49,
          num_inference_steps=STEPS, guidance_scale=4.5, output_type="latent")
     assert counts == expected_counts(layers=2, dense_layers=1, dense_steps=1, calls_per_step=1)
 
 
-def test_hunyuan_video_numbers_single_stream_blocks_after_dual_stream(count_calls):
+def test_hunyuan_video_numbers_single_stream_blocks_after_dual_stream(device, count_calls):
     pipe = HunyuanVideoPipeline(text_encoder=None, tokenizer=None, text_encoder_2=None, tokenizer_2=None, vae=None,
-                                transformer=tm.tiny_hunyuan_video(dual=2, single=2),
+                                transformer=on_device.build(tm.tiny_hunyuan_video, device, dual=2, single=2),
                                 scheduler=FlowMatchEulerDiscreteScheduler())
     enable_radial_attention(pipe, height=HEIGHT, width=WIDTH, num_frames=33, dense_layers=3, dense_timesteps=1)
     assert pipe.transformer.single_transformer_blocks[0].attn.processor.layer == 2
     counts = count_calls(pipe.transformer)
-    pipe(prompt_embeds=text(20), pooled_prompt_embeds=torch.randn(1, 8), prompt_attention_mask=tm.text_mask([11], 20),
-         height=HEIGHT, width=WIDTH, num_frames=33, num_inference_steps=STEPS, output_type="latent")
+    pipe(prompt_embeds=text(device, 20), pooled_prompt_embeds=torch.randn(1, 8).to(device),
+         prompt_attention_mask=tm.text_mask([11], 20).to(device), height=HEIGHT, width=WIDTH, num_frames=33,
+         num_inference_steps=STEPS, output_type="latent")
     assert counts == expected_counts(layers=4, dense_layers=3, dense_steps=1, calls_per_step=1)
 
 
-def test_bare_transformer_reads_the_given_scheduler(count_calls):
-    model = tm.tiny_wan(layers=2)
+def test_bare_transformer_reads_the_given_scheduler(device, count_calls):
+    model = on_device.build(tm.tiny_wan, device, layers=2)
     scheduler = FlowMatchEulerDiscreteScheduler()
     enable_radial_attention(model, height=HEIGHT, width=WIDTH, num_frames=33, dense_layers=0, dense_timesteps=3,
                             scheduler=scheduler)
     counts = count_calls(model)
     scheduler.set_timesteps(STEPS)
-    inputs = tm.WAN.inputs(height=HEIGHT, width=WIDTH, num_frames=33)
+    inputs = on_device.inputs_on(tm.WAN.inputs(height=HEIGHT, width=WIDTH, num_frames=33), device)
     latents = inputs["hidden_states"]
     for t in scheduler.timesteps:
         out = tm.forward(model, dict(inputs, hidden_states=latents, timestep=t.expand(1)))
@@ -107,18 +116,19 @@ def test_bare_transformer_reads_the_given_scheduler(count_calls):
     assert counts == expected_counts(layers=2, dense_layers=0, dense_steps=3, calls_per_step=1)
 
 
-def test_model_cpu_offload_hooks_leave_radial_unchanged(count_calls):
-    """accelerate's offload hooks replace the transformer's forward; radial's pre-hook and processors
-    still see every call (offloading to the CPU itself, the one device here)."""
+def test_model_cpu_offload_hooks_leave_radial_unchanged(device, count_calls):
+    """accelerate's offload hooks replace the transformer's forward and move it to the device for each
+    call; radial's pre-hook and processors still see every call (on the CPU, offloading to itself)."""
     latents = []
     for offload in (False, True):
-        pipe = WanPipeline(tokenizer=None, text_encoder=None, vae=tiny_wan_vae(), transformer=tm.tiny_wan(layers=2),
+        pipe = WanPipeline(tokenizer=None, text_encoder=None, vae=tiny_wan_vae(device),
+                           transformer=on_device.build(tm.tiny_wan, device, layers=2),
                            scheduler=FlowMatchEulerDiscreteScheduler())
         if offload:
-            pipe.enable_model_cpu_offload(device="cpu")
+            pipe.enable_model_cpu_offload(device=device)
         enable_radial_attention(pipe, height=HEIGHT, width=WIDTH, num_frames=33, dense_layers=0, dense_timesteps=1)
         counts = count_calls(pipe.transformer)
-        latents.append(pipe(prompt_embeds=text(), negative_prompt_embeds=text(), height=HEIGHT, width=WIDTH,
+        latents.append(pipe(prompt_embeds=text(device), negative_prompt_embeds=text(device), height=HEIGHT, width=WIDTH,
                             num_frames=33, num_inference_steps=STEPS, guidance_scale=5.0, output_type="latent",
                             generator=torch.Generator().manual_seed(0)).frames)
         assert counts == expected_counts(layers=2, dense_layers=0, dense_steps=1, calls_per_step=2)

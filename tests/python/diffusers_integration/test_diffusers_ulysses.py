@@ -1,6 +1,6 @@
 """diffusers' own context parallelism (Ulysses over gloo) with radial processors gives the
-single-process radial output: Wan with diffusers' plan, HunyuanVideo and Mochi with radial's; ring
-attention is refused."""
+single-process radial output and, summed over the ranks, its gradients: Wan with diffusers' plan,
+HunyuanVideo and Mochi with radial's; ring attention is refused."""
 
 import os
 
@@ -41,6 +41,26 @@ def test_joint_context_parallel_ulysses_equals_single_process(tmp_path, family):
     for outputs in gathered:  # the plan gathers the output on every rank
         for step in (0, 1):
             torch.testing.assert_close(outputs[step], single[step], rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("family", ["wan", "hunyuanvideo", "mochi"])
+def test_context_parallel_gradients_equal_single_process(tmp_path, family):
+    """Every parameter's gradient and the latent's and text's, through a dense first layer and radial
+    layers, summed over 2 ranks (each rank's backward covers its own tokens' share of the loss)."""
+    from ulysses_grad_worker import gradients, make_problem
+
+    worker = os.path.join(os.path.dirname(__file__), "ulysses_grad_worker.py")
+    run_ranks(2, lambda rank, port: [worker, family, str(rank), "2", str(port), str(tmp_path)])
+    summed = torch.load(tmp_path / "grads.pt")
+    expected = gradients(*make_problem(family))
+    assert summed.keys() == expected.keys()
+    # The two runs sum in different orders: about 3e-6 of each gradient's largest entry at worst here
+    # (fp32). A gradient that is zero up to rounding (a key bias under softmax) is judged against a
+    # millionth of the largest gradient instead of its own noise.
+    largest = max(g.abs().max() for g in expected.values())
+    for name, grad in expected.items():
+        magnitude = max(grad.abs().max(), 1e-6 * largest)
+        torch.testing.assert_close(summed[name], grad, rtol=0, atol=2e-5 * magnitude, msg=lambda m: f"{name}: {m}")
 
 
 def test_context_parallel_plan_shape_and_refusals():

@@ -10,10 +10,10 @@ import torch
 import torch.distributed as dist
 
 from radial.diffusers import context_parallel_plan, enable_radial_attention
+from radial.testing import enable_ulysses_on_cpu
 
 sys.path.insert(0, os.path.dirname(__file__))
 import tiny_models as tm  # noqa: E402
-from ulysses_wan_worker import enable_ulysses_on_cpu  # noqa: E402
 
 # 96 tokens a frame, 9 latent frames: 864 video tokens (7 blocks with the text). 21 text tokens: 11 a
 # rank over 2 ranks, so the last shard carries one padding token; the valid lengths differ per element
@@ -37,7 +37,7 @@ def main(family_name: str, rank: int, world: int, port: int, out_dir: str) -> No
     scheduler = SimpleNamespace(step_index=0)
     enable_radial_attention(model, **video, decay=0.5, dense_layers=1, dense_timesteps=1, scheduler=scheduler)
     if world > 1:
-        enable_ulysses_on_cpu(model, rank, world, plan=context_parallel_plan(model))
+        enable_ulysses_on_cpu(model, plan=context_parallel_plan(model))
     inputs = family.inputs(**video, **TEXT, batch=2, seed=3)
     outputs = {}
     with torch.no_grad():

@@ -6,11 +6,9 @@ import sys
 
 import torch
 import torch.distributed as dist
-from diffusers.hooks.context_parallel import apply_context_parallel
-from diffusers.models._modeling_parallel import ContextParallelConfig, ParallelConfig
-from torch.distributed.device_mesh import init_device_mesh
 
 from radial.diffusers import enable_radial_attention
+from radial.testing import enable_ulysses_on_cpu
 
 sys.path.insert(0, os.path.dirname(__file__))
 from tiny_models import tiny_wan, wan_inputs  # noqa: E402
@@ -20,28 +18,13 @@ from tiny_models import tiny_wan, wan_inputs  # noqa: E402
 VIDEO = dict(height=128, width=192, num_frames=33)
 
 
-def enable_ulysses_on_cpu(model, rank: int, world: int, plan=None) -> None:
-    """What ``model.enable_parallelism(config=ContextParallelConfig(ulysses_degree=world), cp_plan=plan)``
-    does, on a CPU mesh (diffusers derives the device from an accelerator count, so the call itself
-    needs GPUs). Without ``plan``, the model's own ``_cp_plan``."""
-    mesh = init_device_mesh("cpu", (1, world), mesh_dim_names=("ring", "ulysses"))
-    cp = ContextParallelConfig(ulysses_degree=world, mesh=mesh)
-    config = ParallelConfig(context_parallel_config=cp)
-    config.setup(rank, world, torch.device("cpu"), mesh=mesh)
-    for module in model.modules():
-        processor = getattr(module, "processor", None)
-        if processor is not None and hasattr(processor, "_parallel_config"):
-            processor._parallel_config = config
-    apply_context_parallel(model, cp, model._cp_plan if plan is None else plan)
-
-
 def main(rank: int, world: int, port: int, out_dir: str) -> None:
     os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
     dist.init_process_group("gloo", rank=rank, world_size=world)
     model = tiny_wan(seed=0)
     enable_radial_attention(model, **VIDEO, decay=0.5, dense_layers=0, dense_timesteps=0)
     if world > 1:
-        enable_ulysses_on_cpu(model, rank, world)
+        enable_ulysses_on_cpu(model)
     with torch.no_grad():
         out = model(**wan_inputs(**VIDEO, batch=2, seed=3), return_dict=False)[0]  # as pipelines call it
     torch.save(out, os.path.join(out_dir, f"rank{rank}.pt"))

@@ -11,8 +11,10 @@ import torch
 from synthetic_data import VIDEO, write_dataset
 from png_decoding import decode
 from tiny_video_transformer import TinyFamily, TinyVideoTransformer
+from training_precision import training_dtype
 
 import tiny_video_transformer
+from numerics import record
 from radial.testing import reference_attention
 from radial.train import LatentDataset, TrainConfig, train, training_loss
 from radial.train.dataset import batch_at
@@ -26,18 +28,13 @@ def config(tmp_path, **overrides) -> TrainConfig:
     return TrainConfig(**{**settings, **overrides})
 
 
-def compute_dtype(device: torch.device) -> str:
-    """The CUDA kernels take bf16 and f16 only; the CPU checks float32 exactly."""
-    return "fp32" if device.type == "cpu" else "bf16"
-
-
 def falls(losses: list[float]) -> bool:
     return sum(losses[-5:]) / 5 < 0.9 * sum(losses[:5]) / 5
 
 
 @pytest.mark.parametrize("dtype", ["fp32", "bf16"])
 def test_loss_falls_on_a_tiny_transformer(tmp_path, dataset_dir, dtype, device):
-    if dtype != compute_dtype(device) and dtype == "fp32":
+    if dtype != training_dtype(device) and dtype == "fp32":
         pytest.skip("the CUDA kernels take bf16 and f16: float32 training runs on the CPU")
     result = train(TinyVideoTransformer(), LatentDataset(dataset_dir), config(tmp_path, dtype=dtype, device=str(device)),
                    TinyFamily())
@@ -72,26 +69,31 @@ def lora_gradients(model, family, data, cfg) -> list[torch.Tensor]:
     return [p.grad.cpu() for p in parameters]
 
 
-def assert_gradients_match(radial_grads, reference_grads, dtype: str):
+def assert_gradients_match(name: str, radial_grads, reference_grads, cfg: TrainConfig):
     # float32: the kernels' accumulation order only; bf16: attention's output rounded to bf16, as the
-    # reference's is, but its probabilities too, where the reference keeps float64.
-    tolerance = 1e-5 if dtype == "fp32" else 3e-2
-    for got, want in zip(radial_grads, reference_grads):
-        error = (got - want).norm() / want.norm()
-        assert error < tolerance, f"relative 2-norm error {error:.2e}"
+    # reference's is, but its probabilities too, where the reference keeps float64. 3e-2 is a first
+    # allowance (about 2e-3 with the CPU's bf16 kernels); the run's summary records the GPU's worst.
+    tolerance = 1e-5 if cfg.dtype == "fp32" else 3e-2
+    errors = [((got - want).norm() / want.norm()).item() for got, want in zip(radial_grads, reference_grads)]
+    line = f"{name} LoRA gradients ({cfg.dtype}, {cfg.device}): worst relative 2-norm error {max(errors):.2e}"
+    print(line)
+    if cfg.device != "cpu":
+        record(f"{line} (tolerance {tolerance:.0e})")
+    assert max(errors) < tolerance, line
 
 
 def test_gradients_through_radial_equal_dense_masked_reference(tmp_path, monkeypatch, device):
     data = LatentDataset(write_dataset(tmp_path / "batch", samples=2, seed=4))
     cfg = config(tmp_path, dense_layers=0, gradient_checkpointing=True, device=str(device),
-                 dtype=compute_dtype(device))
+                 dtype=training_dtype(device))
     radial_grads = lora_gradients(TinyVideoTransformer(), TinyFamily(), data, cfg)
 
     def reference(q, k, v, mask):
         return reference_attention(q, k, v, mask)[0].to(q.dtype)
 
     monkeypatch.setattr(tiny_video_transformer, "sparse_attention", reference)
-    assert_gradients_match(radial_grads, lora_gradients(TinyVideoTransformer(), TinyFamily(), data, cfg), cfg.dtype)
+    assert_gradients_match("tiny transformer", radial_grads,
+                           lora_gradients(TinyVideoTransformer(), TinyFamily(), data, cfg), cfg)
     dense = lora_gradients(TinyVideoTransformer(), TinyFamily(), data,
                            config(tmp_path, dense_layers=2, device=str(device), dtype=cfg.dtype))
     assert (radial_grads[0] - dense[0]).norm() > 1e-2 * dense[0].norm(), "the mask should matter"
@@ -104,7 +106,7 @@ def test_wan_gradients_through_radial_equal_dense_masked_reference(tmp_path, mon
     from radial.train.tiny import tiny_transformer
 
     data = LatentDataset(write_dataset(tmp_path / "batch", samples=2, seed=4))
-    cfg = config(tmp_path, dense_layers=0, device=str(device), dtype=compute_dtype(device))
+    cfg = config(tmp_path, dense_layers=0, device=str(device), dtype=training_dtype(device))
 
     def grads():
         model = tiny_transformer("tiny-wan")
@@ -118,7 +120,7 @@ def test_wan_gradients_through_radial_equal_dense_masked_reference(tmp_path, mon
         return reference_attention(q, k, v, mask)[0].to(q.dtype)
 
     monkeypatch.setattr(processors, "sparse_attention", reference)
-    assert_gradients_match(radial_grads, grads(), cfg.dtype)
+    assert_gradients_match("tiny wan", radial_grads, grads(), cfg)
     assert calls and all(density < 0.7 for density in calls), "every self-attention should run radial"
 
 
@@ -133,7 +135,7 @@ def deterministic():
 
 def test_resumed_run_continues_identically(tmp_path, dataset_dir, device, deterministic):
     data = LatentDataset(dataset_dir)
-    common = dict(gradient_accumulation=2, weighting="logit-normal", device=str(device), dtype=compute_dtype(device))
+    common = dict(gradient_accumulation=2, weighting="logit-normal", device=str(device), dtype=training_dtype(device))
     whole = train(TinyVideoTransformer(), data, config(tmp_path / "whole", steps=6, save_every=3, **common),
                   TinyFamily())
     assert (tmp_path / "whole" / "out" / "checkpoint-000003" / "trainer_state.pt").is_file()

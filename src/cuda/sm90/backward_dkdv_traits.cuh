@@ -1,0 +1,56 @@
+#pragma once
+// Tile sizes and shared-memory plan of the Hopper (sm_90a) dK/dV kernel, head dim 128.
+#include <cstdint>
+
+namespace radial::cuda::sm90 {
+
+template <typename Element_, int HEAD_DIM>
+struct BackwardDkDvTraits {
+  using Element = Element_;
+  static_assert(HEAD_DIM == 128, "the sm_90a backward is written for head dim 128 (64 runs on the portable kernels)");
+  static constexpr int kHeadDim = HEAD_DIM;
+  static constexpr int kBlockK = 128;  // one key block of the mask per CTA, resident for the whole walk
+  // Query tiles of 64: S^T and dP^T are then (64 keys, 64 queries) per warpgroup, 32 registers each,
+  // beside the dK and dV accumulators (64 each); 128-query tiles would not fit in 240 registers.
+  static constexpr int kTileQ = 64;
+  static constexpr int kTilesPerBlock = 128 / kTileQ;
+  static constexpr int kConsumerWarpgroups = 2;  // 64 keys each (wgmma M = 64)
+  static constexpr int kThreads = 128 * (1 + kConsumerWarpgroups);
+  static constexpr int kStages = 2;
+  static constexpr int kProducerRegs = 24;
+  static constexpr int kConsumerRegs = 240;
+  // Named barriers (0 is __syncthreads): dS^T of all 128 keys written (both consumer warpgroups), and
+  // one per consumer warpgroup for its dQ staging buffer.
+  static constexpr int kBarrierDsWritten = 1;
+  static constexpr int kBarrierStaging = 2;  // + consumer
+  // TMA boxes are 64 columns (128 bytes, the swizzle width) wide: a (rows, 128) tile is two halves.
+  static constexpr int kHalfCols = 64;
+  static constexpr int kHalves = kHeadDim / kHalfCols;
+  static constexpr int kKVBytes = kBlockK * kHeadDim * 2;
+  static constexpr int kHalfBytesKV = kBlockK * kHalfCols * 2;
+  static constexpr int kTileBytes = kTileQ * kHeadDim * 2;
+  static constexpr int kHalfBytesTile = kTileQ * kHalfCols * 2;
+  static constexpr int kStatBytes = kTileQ * 4;  // lse_log2 or delta of one tile
+  static constexpr int kDsBytes = kBlockK * kTileQ * 2;  // dS^T of the whole key block, (keys, queries)
+  static constexpr int kDqChunkFloats = kTileQ * kHalfCols;  // one warpgroup's dQ of a tile, (64, 64)
+};
+
+template <typename Traits>
+struct BackwardDkDvStorage {
+  alignas(1024) unsigned char k[Traits::kKVBytes];                       // (2 halves, BLK_K, 64)
+  alignas(1024) unsigned char v[Traits::kKVBytes];                       // (2 halves, BLK_K, 64)
+  alignas(1024) unsigned char q[Traits::kStages][Traits::kTileBytes];     // (STAGES, 2 halves, 64, 64)
+  alignas(1024) unsigned char dout[Traits::kStages][Traits::kTileBytes];  // (STAGES, 2 halves, 64, 64)
+  // dS^T, read MN-major as the A operand of dQ = dS K; two buffers so that one warpgroup can write
+  // tile i + 1 while the other still reads tile i.
+  alignas(1024) unsigned char ds[2][Traits::kDsBytes];
+  alignas(1024) float dq[Traits::kConsumerWarpgroups][Traits::kDqChunkFloats];  // bulk reduce sources
+  alignas(16) float lse_log2[Traits::kStages][Traits::kTileQ];
+  alignas(16) float delta[Traits::kStages][Traits::kTileQ];
+  alignas(8) uint64_t kv_full;
+  uint64_t q_full[Traits::kStages];     // Q tile and its lse_log2
+  uint64_t dout_full[Traits::kStages];  // dO tile and its delta
+  uint64_t tile_empty[Traits::kStages];
+};
+
+}  // namespace radial::cuda::sm90
