@@ -36,9 +36,6 @@ def forward_files() -> dict[str, str]:
         for head_dim in SM90_HEAD_DIMS:
             out[f"forward_sm90_{dtype}_hd{head_dim}.cu"] = instantiation(
                 "sm90/forward_launch.cuh", "sm90::launch_forward", dtype, head_dim, "ForwardParams")
-            out[f"forward_sm90_persistent_{dtype}_hd{head_dim}.cu"] = instantiation(
-                "sm90/forward_persistent_launch.cuh", "sm90::launch_forward_persistent", dtype, head_dim,
-                "ForwardParams")
     return out
 
 

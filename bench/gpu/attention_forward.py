@@ -1,5 +1,5 @@
 """Block-sparse attention forward on one GPU, side by side: ours (radial's CUDA kernel: the sm_90a one on
-Hopper, its persistent variant, and the portable sm_80+ one for reference), cuDNN SDPA
+Hopper, and the portable sm_80+ one for reference), cuDNN SDPA
 dense, FlashAttention-2 SDPA dense, and FlexAttention (torch.compile) with the same block mask, at the
 anchor shapes of docs/anchors.md (batch 1, head dim 128, bf16) with their radial masks.
 
@@ -79,8 +79,8 @@ def main():
     parser.add_argument("--fa2-max-seq", type=int, default=120_000, help="skip FA2 dense above this length")
     parser.add_argument("--impl", choices=("package", "shim"), default="shim",
                         help="call our kernel through the radial package's operator or the ctypes shim")
-    parser.add_argument("--families", default="auto,portable,sm90-persistent",
-                        help="our kernels to time: auto (sm_90a on Hopper), portable (sm_80+), sm90-persistent")
+    parser.add_argument("--families", default="auto,portable",
+                        help="our kernels to time: auto (sm_90a on Hopper), portable (sm_80+)")
     parser.add_argument("--only", default=None, help="regular expression selecting anchor names")
     args = parser.parse_args()
     baselines = set(args.baselines.split(","))
@@ -114,22 +114,12 @@ def main():
         out = torch.empty_like(q)
         lse = torch.empty(1, heads, s, device="cuda", dtype=torch.float32)
         result = {"case": name, "S": s, "H": heads, "density": layout.density}
-        # The sm_90a kernel's out and lse: the persistent one runs the same per-item code, so it should match
-        # bit for bit (unless the compiler contracted a float operation differently in the two kernels).
-        per_item = None
-        for key, family in (("ours", "auto"), ("portable", "portable"), ("persistent", "sm90-persistent")):
+        for key, family in (("ours", "auto"), ("portable", "portable")):
             if family not in args.families.split(","):
                 continue
             os.environ["RADIAL_CUDA_FORWARD"] = family
             result[key], _ = time_ms(ours)
             print(f"{name}: {key} {result[key]:.1f} ms ({eff_flops / result[key] / 1e9:.0f} eff TF/s)", flush=True)
-            if args.impl == "shim" and key == "ours":
-                per_item = (out.clone(), lse.clone())
-            if args.impl == "shim" and key == "persistent" and per_item is not None:
-                same = torch.equal(out, per_item[0]) and torch.equal(lse, per_item[1])
-                out_diff = (out - per_item[0]).abs().max().item()
-                print(f"  persistent vs per-item kernel: bitwise equal {same}, out max-abs {out_diff:.2e}", flush=True)
-        del per_item
         os.environ["RADIAL_CUDA_FORWARD"] = "auto"
         qt, kt, vt = (t.transpose(1, 2) for t in (q, k, v))  # (B, H, S, D) views
         if "cudnn" in baselines:
@@ -170,17 +160,16 @@ def main():
         f"device: {dev}; torch {torch.__version__}; cuDNN {torch.backends.cudnn.version()};"
         f" bf16, head dim 128, batch 1; ours through the {args.impl}",
         "",
-        "| case | S | H | density | ours (eff. TF/s) | ours, persistent sm_90a | ours, portable kernel"
-        " | cuDNN dense (TF/s) | FA2 dense (TF/s) | Flex + block mask (eff.) | ours vs cuDNN | ours vs Flex | ideal |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| case | S | H | density | ours (eff. TF/s) | ours, portable kernel | cuDNN dense (TF/s) | FA2 dense (TF/s)"
+        " | Flex + block mask (eff.) | ours vs cuDNN | ours vs Flex | ideal |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         vs_cudnn = f"{r['cudnn'] / r['ours']:.2f}x" if "cudnn" in r else "—"
         vs_flex = f"{r['flex'] / r['ours']:.2f}x" if "flex" in r else "—"
         lines.append(
             f"| {r['case']} | {r['S']:,} | {r['H']} | {r['density']:.3f} | {cell(r, 'ours', r['eff_flops'])}"
-            f" | {cell(r, 'persistent', r['eff_flops'])} | {cell(r, 'portable', r['eff_flops'])}"
-            f" | {cell(r, 'cudnn', r['dense_flops'])}"
+            f" | {cell(r, 'portable', r['eff_flops'])} | {cell(r, 'cudnn', r['dense_flops'])}"
             f" | {cell(r, 'fa2', r['dense_flops'])} | {cell(r, 'flex', r['eff_flops'])}"
             f" | {vs_cudnn} | {vs_flex} | {1 / r['density']:.2f}x |")
     table = "\n".join(lines)

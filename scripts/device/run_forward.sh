@@ -36,7 +36,7 @@ for step in "${steps[@]}"; do
         nvcc -std=c++20 -O2 scripts/device/sanitize_forward.cpp -o "$shim_dir/sanitize_forward" -L"$shim_dir" \
           -lradial_shim -Xlinker -rpath='$ORIGIN' || { status=1; continue; }
       fi
-      for family in auto portable sm90-persistent; do
+      for family in auto portable; do
         for tool in memcheck racecheck; do
           echo "== $tool, kernel family $family" | tee -a "$out/sanitize.log"
           RADIAL_CUDA_FORWARD=$family timeout "${STEP_TIMEOUT:-300}" compute-sanitizer --tool "$tool" --error-exitcode 1 "$shim_dir/sanitize_forward" 2>&1 \

@@ -52,24 +52,18 @@ ForwardParams make_forward_params(const AttentionForwardArgs& a) {
 
 // Which kernel family runs a call. Hopper gets the sm_90a kernel for head dim 128; everything else,
 // and any GPU when RADIAL_CUDA_FORWARD=portable (for side-by-side benchmarks), the portable one.
-// RADIAL_CUDA_FORWARD=sm90-persistent picks the persistent sm_90a kernel where the sm_90a one runs.
-enum class Family { portable, sm90, sm90_persistent };
+enum class Family { portable, sm90 };
 
 Family choose_family(int device, int head_dim) {
-  const char* forced_env = std::getenv("RADIAL_CUDA_FORWARD");
-  const std::string forced = forced_env ? forced_env : "";
-  if (forced == "portable") return Family::portable;
-  if (head_dim != 128 || !sm90::device_is_sm90(device)) return Family::portable;
-  return forced == "sm90-persistent" ? Family::sm90_persistent : Family::sm90;
+  const char* forced = std::getenv("RADIAL_CUDA_FORWARD");
+  if (forced && std::string(forced) == "portable") return Family::portable;
+  return head_dim == 128 && sm90::device_is_sm90(device) ? Family::sm90 : Family::portable;
 }
 
 template <typename Element, int HEAD_DIM>
 void launch_variant(Family family, const ForwardParams& p, cudaStream_t stream) {
   if constexpr (HEAD_DIM == 128) {
-    // Layouts beyond the persistent schedule's limits run on the one-CTA-per-item grid.
-    if (family == Family::sm90_persistent && sm90::persistent_cannot_implement(p).empty())
-      return sm90::launch_forward_persistent<Element, HEAD_DIM>(p, stream);
-    if (family != Family::portable) return sm90::launch_forward<Element, HEAD_DIM>(p, stream);
+    if (family == Family::sm90) return sm90::launch_forward<Element, HEAD_DIM>(p, stream);
   }
   portable::launch_forward<Element, HEAD_DIM>(p, stream);
 }

@@ -39,9 +39,7 @@ inline std::vector<ProblemSpec> cuda_forward_cases() {
       // 11 blocks x 5 heads x 3 batches = 165 CTAs, more than an H100's 132 SMs: a second wave
       // reuses shared memory and barriers of finished CTAs.
       {.batch = 3, .seq = 1300, .heads = 5, .storage = bshd, .mask = random_with_empty_rows, .padded_keys = true},
-      // 6 x 20 x 4 = 480 items, 3 to 4 per SM of the persistent kernel: both Q buffers turn over and
-      // every barrier wraps its phase, across rows of many lengths, empty ones and a batch with
-      // kv_valid_len 0.
+      // 6 x 20 x 4 = 480 CTAs over rows of many lengths, empty ones and a batch with kv_valid_len 0.
       {.batch = 4, .seq = 700, .heads = 20, .storage = bshd, .mask = random_with_empty_rows, .padded_keys = true},
   });
 }

@@ -1,7 +1,6 @@
 // The CUDA forward against the float64 reference on fresh random inputs (seed printed), through the
 // library's one entry point radial::attention_forward with CUDA tensors. Every case runs on the
-// Hopper kernels, per item and persistent (where the GPU is an H100/H200 and the head dim is 128), and
-// on the portable kernel.
+// Hopper kernel (where the GPU is an H100/H200 and the head dim is 128) and on the portable kernel.
 // Without a GPU every test skips and says why.
 #include <cuda_runtime.h>
 #include <gtest/gtest.h>
@@ -69,9 +68,8 @@ ForwardResult run_reference_forward(const Problem& p) {
 }
 
 // The kernel families a case runs on: "auto" is what the library picks (sm_90a on Hopper for head
-// dim 128), "portable" forces the sm_80+ kernel and "sm90-persistent" the persistent sm_90a one
-// (where sm_90a runs; elsewhere it is "auto"), through RADIAL_CUDA_FORWARD.
-const char* const kFamilies[] = {"auto", "portable", "sm90-persistent"};
+// dim 128), "portable" forces the sm_80+ kernel through RADIAL_CUDA_FORWARD.
+const char* const kFamilies[] = {"auto", "portable"};
 
 class CudaForward : public ::testing::TestWithParam<ProblemSpec> {};
 

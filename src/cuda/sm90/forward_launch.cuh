@@ -10,9 +10,10 @@
 
 namespace radial::cuda::sm90 {
 
-template <typename Traits>
-ForwardTmaParams make_tma_params(const ForwardParams& p) {
-  constexpr bool kBf16 = std::is_same_v<typename Traits::Element, __nv_bfloat16>;
+template <typename Element, int HEAD_DIM>
+void launch_forward(const ForwardParams& p, cudaStream_t stream) {
+  using Traits = ForwardTraits<Element, HEAD_DIM>;
+  constexpr bool kBf16 = std::is_same_v<Element, __nv_bfloat16>;
   ForwardTmaParams params;
   params.p = p;
   params.q = make_bshd_tensor_map(p.q, 2, kBf16, p.batch, p.seq_len, p.heads, p.head_dim, p.q_stride_b, p.q_stride_s,
@@ -21,13 +22,6 @@ ForwardTmaParams make_tma_params(const ForwardParams& p) {
                                   p.k_stride_h, Traits::kBlockK);
   params.v = make_bshd_tensor_map(p.v, 2, kBf16, p.batch, p.seq_len, p.heads, p.head_dim, p.v_stride_b, p.v_stride_s,
                                   p.v_stride_h, Traits::kBlockK);
-  return params;
-}
-
-template <typename Element, int HEAD_DIM>
-void launch_forward(const ForwardParams& p, cudaStream_t stream) {
-  using Traits = ForwardTraits<Element, HEAD_DIM>;
-  const ForwardTmaParams params = make_tma_params<Traits>(p);
   constexpr int kSmemBytes = static_cast<int>(sizeof(SharedStorage<Traits>)) + 1024;
   auto kernel = forward_kernel<Traits>;
   RADIAL_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kSmemBytes));

@@ -44,33 +44,4 @@ struct SharedStorage {
   uint64_t v_empty[Traits::kStages];
 };
 
-// One (query block, head, batch) work item with its row resolved against kv_limit. q_block < 0: no
-// work is left (the persistent kernel's last hand-off).
-struct WorkItem {
-  int32_t q_block, head, batch;
-  int32_t row_begin;     // first CSR entry of the row
-  int32_t num_tiles;     // kept key blocks that start before kv_limit
-  int32_t first_masked;  // the first of those that reaches past kv_limit: masked inside the tile
-  int32_t kv_limit;      // keys at or past this get no weight
-};
-
-// The persistent kernel's shared memory: two Q buffers, so that the next item's Q lands while the
-// current item's epilogue stages O in its own buffer (192 KB of tiles, one CTA per SM either way).
-template <typename Traits>
-struct PersistentSharedStorage {
-  static constexpr int kQBuffers = 2;
-  alignas(1024) unsigned char q[kQBuffers][Traits::kQBytes];          // (2 items, 2 halves, BLK_Q, 64)
-  alignas(1024) unsigned char k[Traits::kStages][Traits::kKVBytes];    // (STAGES, 2 halves, BLK_K, 64)
-  alignas(1024) unsigned char v[Traits::kStages][Traits::kKVBytes];    // (STAGES, 2 halves, BLK_K, 64)
-  // q_full[b]: Q of the item in buffer b landed and item[b] is published (or says no work is left).
-  // q_empty[b]: every consumer warp finished that item's epilogue, which stages O in q[b].
-  alignas(8) uint64_t q_full[kQBuffers];
-  uint64_t q_empty[kQBuffers];
-  uint64_t k_full[Traits::kStages];
-  uint64_t v_full[Traits::kStages];
-  uint64_t k_empty[Traits::kStages];
-  uint64_t v_empty[Traits::kStages];
-  WorkItem item[kQBuffers];
-};
-
 }  // namespace radial::cuda::sm90
