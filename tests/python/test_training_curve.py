@@ -1,7 +1,8 @@
 """A small two-layer transformer trained 200 steps with radial attention follows the loss curve of the
 same model whose attention is a dense masked reference: same initial weights, same data, same
 optimizer. Checks the backward inside a real training loop (where a wrong gradient compounds), on the
-CPU here and on CUDA where a GPU is present."""
+CPU here and on CUDA where a GPU is present. In bf16, curves whose attention differs by rounding alone
+drift apart; the allowance there is that drift, measured in the same test (run-to-run noise)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import torch
 
 import radial
 from numerics import record
-from radial.testing import reference_attention
+from radial.testing import reference_attention, token_mask
 
 FRAMES, TOKENS_PER_FRAME, TEXT = 5, 100, 20  # 520 tokens: 5 blocks, the last one partial
 HEADS, HEAD_DIM = 2, 64
@@ -37,6 +38,18 @@ class TwoLayerTransformer(torch.nn.Module):
             x = x + block["proj"](self.attention(q, k, v).flatten(2))
             x = x + block["mlp"](block["norm2"](x))
         return self.head(x)
+
+
+def masked_sdpa(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: radial.RadialMask) -> torch.Tensor:
+    """The dense masked attention in the inputs' dtype: the reference's function, other rounding."""
+    allowed = token_mask(mask.dense().to(q.device), q.shape[1], mask.block_size)
+    out = torch.nn.functional.scaled_dot_product_attention(
+        q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2), attn_mask=allowed)
+    return out.transpose(1, 2)
+
+
+def worst_gap(losses: list[float], reference: list[float]) -> float:
+    return max(abs(a - b) / b for a, b in zip(losses, reference))
 
 
 def train(attention, device, dtype, data, targets) -> list[float]:
@@ -70,14 +83,22 @@ def test_radial_training_follows_the_dense_masked_reference(device, native_dtype
                          targets)
 
     assert sum(radial_losses[-10:]) < 0.5 * sum(radial_losses[:10]), "the loss must fall"
-    # fp32: the two attentions differ by rounding only; the curves agree to about 2e-5 on the CPU,
-    # while dropping dv's gradient opens a gap of about 0.5. bf16 rounds weights and activations at
-    # every step, so its curves drift further: 5e-2 is a first allowance, to be tightened once
-    # measured on a GPU (the run's summary records the gap there).
-    tolerance = 1e-3 if dtype == torch.float32 else 5e-2
-    worst = max(abs(r - d) / d for r, d in zip(radial_losses, dense_losses))
+    worst = worst_gap(radial_losses, dense_losses)
+    if dtype == torch.float32:
+        # The two attentions differ by rounding only: the curves agree to about 2e-5 on the CPU,
+        # while dropping dv's gradient opens a gap of about 0.5.
+        tolerance = 1e-3
+        noise = ""
+    else:
+        # bf16 rounds weights and activations at every step, so curves whose attention differs by
+        # rounding alone drift apart. Measure that drift: the same masked attention in bf16 (SDPA)
+        # against the float64 reference. Radial may drift twice as far, no more.
+        drift = worst_gap(train(lambda q, k, v: masked_sdpa(q, k, v, mask), device, dtype, data, targets),
+                          dense_losses)
+        tolerance = 2 * drift
+        noise = f"; bf16 SDPA vs reference {drift:.2e}"
     line = (f"training curve ({dtype}, {device}): first loss {dense_losses[0]:.4f}, last {dense_losses[-1]:.4f};"
-            f" worst relative gap {worst:.2e} (tolerance {tolerance:.0e})")
+            f" worst relative gap {worst:.2e} (tolerance {tolerance:.1e}{noise})")
     print(line)
     if device.type != "cpu":
         record(line)

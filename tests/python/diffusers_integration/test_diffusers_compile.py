@@ -41,7 +41,7 @@ def test_compiled_wan_matches_eager_with_one_graph_per_step_kind(how, device):
     inputs = on_device.inputs_on(tm.WAN.inputs(**video, batch=2), device)
     scheduler.set_timesteps(STEPS)
     for t in scheduler.timesteps:
-        step_inputs = dict(inputs, timestep=t.expand(2))
+        step_inputs = dict(inputs, timestep=t.expand(2).to(device))
         out = tm.forward(compiled, step_inputs)
         torch.testing.assert_close(out, tm.forward(eager, step_inputs), rtol=0, atol=0)
         scheduler.step(out, t, inputs["hidden_states"])

@@ -111,7 +111,7 @@ def test_bare_transformer_reads_the_given_scheduler(device, count_calls):
     inputs = on_device.inputs_on(tm.WAN.inputs(height=HEIGHT, width=WIDTH, num_frames=33), device)
     latents = inputs["hidden_states"]
     for t in scheduler.timesteps:
-        out = tm.forward(model, dict(inputs, hidden_states=latents, timestep=t.expand(1)))
+        out = tm.forward(model, dict(inputs, hidden_states=latents, timestep=t.expand(1).to(device)))
         latents = scheduler.step(out, t, latents, return_dict=False)[0]
     assert counts == expected_counts(layers=2, dense_layers=0, dense_steps=3, calls_per_step=1)
 
