@@ -56,7 +56,9 @@ class RadialRun:
         s = self.settings
         check_grid(grid, self.expected, latent_shape=tuple(latent.shape), height=s.height, width=s.width,
                    num_frames=s.num_frames)
-        self.mask = mask_for_grid(grid, decay=s.decay, sink=s.config.sink)
+        # Uploaded here, outside the compiled region: a first upload inside it would make torch.compile
+        # guard on the upload cache and compile the first radial step twice.
+        self.mask = mask_for_grid(grid, decay=s.decay, sink=s.config.sink).to(latent.device)
         self.dense_step = self.steps is not None and self.steps() < s.dense_steps
 
     def require_mask(self, seq_len: int) -> RadialMask:
