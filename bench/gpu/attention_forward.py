@@ -1,7 +1,7 @@
 """Block-sparse attention forward on one GPU, side by side: ours (radial's CUDA kernel: the sm_90a one on
 Hopper, and the portable sm_80+ one for reference), cuDNN SDPA
 dense, FlashAttention-2 SDPA dense, and FlexAttention (torch.compile) with the same block mask, at the
-anchor shapes of docs/anchors.md (batch 1, head dim 128, bf16) with their radial masks.
+anchor shapes (the paper's model sizes and lengths) (batch 1, head dim 128, bf16) with their radial masks.
 
 Effective TFLOP/s counts the kept blocks only: 4 * S^2 * d * H * density / time (the anchors' rule);
 dense baselines count all of S^2. Speedup is over cuDNN dense. Prints a markdown table and writes it

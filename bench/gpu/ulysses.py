@@ -90,7 +90,7 @@ def parallelize(model, case: Case, device: torch.device) -> str:
     from radial.diffusers import context_parallel_plan
     from radial.testing import enable_ulysses_on_cpu
 
-    plan = None if case.wan else context_parallel_plan(model)
+    plan = None if case.family == "wan" else context_parallel_plan(model)
     if device.type == "cpu":
         enable_ulysses_on_cpu(model, plan=plan)  # diffusers' own call needs GPUs
     else:
@@ -116,7 +116,7 @@ def time_step(case: Case, layers: int | None, reps: int, steps: int, device: tor
     blocks, extrapolated = blocks_to_build(case, layers)
     model = build_model(case, blocks, device, dtype)
     inputs = make_inputs(case, model, device, dtype)
-    drop_text_mask(model)  # all true at batch 1 without padding: lets cuDNN take the dense calls
+    drop_text_mask(model, case)  # all true at batch 1 without padding: lets cuDNN take the dense calls
     # Step 0 of this scheduler is dense in every layer, step 1 radial in every layer; the preset's
     # schedule is composed from the two.
     scheduler = SimpleNamespace(step_index=0)
