@@ -42,6 +42,9 @@ struct AttentionBackwardArgs {
 void check_forward_args(const AttentionForwardArgs& args);
 void check_backward_args(const AttentionBackwardArgs& args);
 
+// Scratch the backward needs on q's device: two float32 rows (B, H, padded S) for the softmax
+// statistics, plus, in the default mode on Hopper at head dim 128, the float32 dQ accumulator
+// (B, H, padded S, 128) that the kernels add into (1.5 GB at Wan2.1 720p 81 f, 40 heads).
 size_t attention_backward_workspace_bytes(const AttentionBackwardArgs& args);
 
 // Dispatch on q's device. `stream` is a cudaStream_t for CUDA tensors, ignored on the CPU.
