@@ -11,8 +11,8 @@ import torch
 _REL_FACTOR = {torch.float32: 64.0, torch.bfloat16: 2.0, torch.float16: 2.0, torch.float64: 1e3}
 _ABS_FACTOR = {torch.float32: 256.0, torch.bfloat16: 8.0, torch.float16: 8.0, torch.float64: 1e4}
 
-# Errors measured against a tolerance set before anyone measured them on that device: the conftest
-# prints them at the end of the run, passed or not, so the run's log records what to tighten it to.
+# Errors measured on an accelerator against the tests' tolerances: the conftest prints them at the end
+# of the run, passed or not, so the run's log records how much margin each tolerance leaves there.
 MEASUREMENTS: list[str] = []
 
 
