@@ -6,7 +6,7 @@
 #   it to start afresh) and OUT.md (the table, rewritten from all of OUT.jsonl).
 #   Cases: hunyuan-720p-509f wan-720p-81f (default both). ULYSSES_P="1 2" picks the world sizes, to
 #   split a long run over several commands.
-#   bench/gpu/ulysses_scaling.sh /tmp/smoke -- --smoke       # CPU, gloo, tiny models, P = 1, 2
+#   bench/gpu/ulysses_scaling.sh smoke -- --smoke       # CPU, gloo, tiny models, P = 1, 2
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 command="$0 $*"
