@@ -13,6 +13,7 @@
 #include "backward/backward_traits.cuh"
 #include "common/online_softmax.cuh"
 #include "common/sm80_primitives.cuh"
+#include "common/valid_keys.cuh"
 #include "portable/forward_load.cuh"
 #include "portable/forward_mma.cuh"
 
@@ -49,7 +50,7 @@ __global__ void __launch_bounds__(Traits::kThreads, Traits::kMinBlocksPerSm)
   const int warp = tid / 32;
   const int lane = tid % 32;
 
-  const int kv_limit = p.kv_valid_len ? max(0, min(p.seq_len, p.kv_valid_len[batch])) : p.seq_len;
+  const int kv_limit = valid_keys(p, batch);
   const int k0 = k_block * Traits::kBlockK;
   const int col_begin = p.col_offsets[k_block];
   auto tile_query0 = [&](int tile) {

@@ -13,6 +13,7 @@
 #include "backward/backward_traits.cuh"
 #include "common/online_softmax.cuh"
 #include "common/sm80_primitives.cuh"
+#include "common/valid_keys.cuh"
 #include "portable/forward_load.cuh"
 #include "portable/forward_mma.cuh"
 
@@ -40,7 +41,7 @@ __global__ void __launch_bounds__(Traits::kThreads, Traits::kMinBlocksPerSm)
   const int warp = tid / 32;
   const int lane = tid % 32;
 
-  const int kv_limit = p.kv_valid_len ? max(0, min(p.seq_len, p.kv_valid_len[batch])) : p.seq_len;
+  const int kv_limit = valid_keys(p, batch);
   const int row_begin = p.row_offsets[q_block];
   auto tile_key0 = [&](int tile) {
     return p.col_indices[row_begin + tile / kTilesPerBlock] * 128 + (tile % kTilesPerBlock) * TILE_K;

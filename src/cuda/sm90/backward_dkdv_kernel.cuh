@@ -16,11 +16,12 @@
 
 #include "backward/backward_epilogue.cuh"
 #include "backward/backward_params.hpp"
+#include "backward/dq_accum_layout.cuh"
 #include "common/online_softmax.cuh"
+#include "common/valid_keys.cuh"
 #include "sm90/backward_dkdv_load.cuh"
 #include "sm90/backward_dkdv_mma.cuh"
 #include "sm90/backward_dkdv_traits.cuh"
-#include "backward/dq_accum_layout.cuh"
 #include "sm90/bulk_copy.cuh"
 #include "sm90/forward_mma.cuh"
 #include "sm90/primitives.cuh"
@@ -191,15 +192,14 @@ __global__ void __launch_bounds__(Traits::kThreads, 1)
     backward_dkdv_kernel(const __grid_constant__ BackwardTmaParams params) {
 #ifdef RADIAL_SM90_ENABLED
   extern __shared__ __align__(1024) unsigned char smem_raw[];
-  auto& smem = *reinterpret_cast<BackwardDkDvStorage<Traits>*>((reinterpret_cast<uintptr_t>(smem_raw) + 1023) &
-                                                              ~uintptr_t{1023});
+  auto& smem = aligned_storage<BackwardDkDvStorage<Traits>>(smem_raw);
   const BackwardParams& p = params.p;
   const int k_block = blockIdx.x;
   const int head = blockIdx.y;
   const int batch = blockIdx.z;
   const int warpgroup = threadIdx.x / 128;
 
-  const int kv_limit = p.kv_valid_len ? max(0, min(p.seq_len, p.kv_valid_len[batch])) : p.seq_len;
+  const int kv_limit = valid_keys(p, batch);
   const int col_begin = p.col_offsets[k_block];
   // A key block wholly past the valid length gets zero gradients without visiting anything; row
   // indices ascend, so query tiles that start past the sequence end (partial last block) are last.

@@ -2,21 +2,15 @@
 // The loads of the Hopper dK/dV kernel, issued by one thread: the key block's K and V once, and per
 // 64-query tile of its CSC column Q and dO (TMA, 64-row boxes) with their lse_log2 and delta (bulk
 // copies of 256 bytes), into a two-stage ring whose stages the dK/dV warpgroups release.
-#include <cuda.h>
-
 #include <cstdint>
 
 #include "backward/backward_params.hpp"
 #include "sm90/backward_dkdv_traits.cuh"
+#include "sm90/backward_tma_params.hpp"
 #include "sm90/bulk_copy.cuh"
 #include "sm90/primitives.cuh"
 
 namespace radial::cuda::sm90 {
-
-struct BackwardTmaParams {
-  CUtensorMap q, k, v, dout;  // q and dout in 64-row boxes, k and v in 128-row boxes
-  BackwardParams p;
-};
 
 template <typename Traits>
 __device__ __forceinline__ int tile_query0(const BackwardParams& p, int col_begin, int tile) {

@@ -14,15 +14,18 @@
 
 #include "backward/backward_epilogue.cuh"
 #include "backward/backward_params.hpp"
+#include "common/valid_keys.cuh"
 #include "sm90/backward_dq_score_gradient.cuh"
 #include "sm90/backward_dq_traits.cuh"
+#include "sm90/backward_tma_params.hpp"
 #include "sm90/forward_mma.cuh"
+#include "sm90/kept_row.cuh"
 #include "sm90/primitives.cuh"
 
 namespace radial::cuda::sm90 {
 
 template <typename Traits>
-__device__ __forceinline__ void produce_dq_tiles(const BackwardDqTmaParams& params,
+__device__ __forceinline__ void produce_dq_tiles(const BackwardTmaParams& params,
                                                  BackwardDqSharedStorage<Traits>& smem, int q_block, int head,
                                                  int batch, int row_begin, int num_tiles) {
   const BackwardParams& p = params.p;
@@ -136,28 +139,18 @@ __device__ __forceinline__ void consume_dq_tiles(const BackwardParams& p, Backwa
 
 template <typename Traits>
 __global__ void __launch_bounds__(Traits::kThreads, 1)
-    backward_dq_kernel(const __grid_constant__ BackwardDqTmaParams params) {
+    backward_dq_kernel(const __grid_constant__ BackwardTmaParams params) {
 #ifdef RADIAL_SM90_ENABLED
   extern __shared__ __align__(1024) unsigned char smem_raw[];
-  // The dynamic shared window is only 16-byte aligned by contract; round up to the swizzle's 1024.
-  auto& smem = *reinterpret_cast<BackwardDqSharedStorage<Traits>*>(
-      (reinterpret_cast<uintptr_t>(smem_raw) + 1023) & ~uintptr_t{1023});
+  auto& smem = aligned_storage<BackwardDqSharedStorage<Traits>>(smem_raw);
   const BackwardParams& p = params.p;
   const int q_block = blockIdx.x;
   const int head = blockIdx.y;
   const int batch = blockIdx.z;
   const int warpgroup = threadIdx.x / 128;
 
-  const int kv_limit = p.kv_valid_len ? max(0, min(p.seq_len, p.kv_valid_len[batch])) : p.seq_len;
-  const int row_begin = p.row_offsets[q_block];
-  int num_tiles = p.row_offsets[q_block + 1] - row_begin;
-  // Column indices ascend, so blocks that start at or past the valid length are all at the end
-  // (their keys get no weight: skipping them is exact).
-  while (num_tiles > 0 && p.col_indices[row_begin + num_tiles - 1] * Traits::kBlockK >= kv_limit) --num_tiles;
-  // Blocks from this one on reach past kv_limit and need masking inside the tile; again all at the end.
-  int first_masked = num_tiles;
-  while (first_masked > 0 && (p.col_indices[row_begin + first_masked - 1] + 1) * Traits::kBlockK > kv_limit)
-    --first_masked;
+  const int kv_limit = valid_keys(p, batch);
+  const KeptRow row = kept_row<Traits::kBlockK>(p.row_offsets, p.col_indices, q_block, kv_limit);
 
   if (threadIdx.x == 0) {
     mbarrier_init(&smem.q_dout_full, 1);
@@ -175,11 +168,11 @@ __global__ void __launch_bounds__(Traits::kThreads, 1)
   if (warpgroup == 0) {
     setmaxnreg_dec<Traits::kProducerRegs>();
     // A row with no kept block loads nothing: its consumers wait for nothing and write dQ = 0.
-    if (threadIdx.x == 0 && num_tiles > 0)
-      produce_dq_tiles<Traits>(params, smem, q_block, head, batch, row_begin, num_tiles);
+    if (threadIdx.x == 0 && row.num_tiles > 0)
+      produce_dq_tiles<Traits>(params, smem, q_block, head, batch, row.begin, row.num_tiles);
   } else {
     setmaxnreg_inc<Traits::kConsumerRegs>();
-    consume_dq_tiles<Traits>(p, smem, q_block, head, batch, row_begin, num_tiles, first_masked, kv_limit,
+    consume_dq_tiles<Traits>(p, smem, q_block, head, batch, row.begin, row.num_tiles, row.first_masked, kv_limit,
                              warpgroup - 1);
   }
 #endif

@@ -1,13 +1,9 @@
 #pragma once
-// Tile sizes, shared-memory plan and kernel arguments of the Hopper (sm_90a) dQ kernel. Its tiles are
+// Tile sizes and shared-memory plan of the Hopper (sm_90a) dQ kernel. Its tiles are
 // the forward's (a 128-query block per CTA, one 128-key block per pipeline stage, 64-column swizzled
 // halves), so the forward's wgmma products (forward_mma.cuh) run on them unchanged: issue_qk and
 // issue_pv read kBlockK, kHeadDim, kHalfBytesQ, kHalfBytesKV and Element from these traits.
-#include <cuda.h>
-
 #include <cstdint>
-
-#include "backward/backward_params.hpp"
 
 namespace radial::cuda::sm90 {
 
@@ -51,13 +47,6 @@ struct BackwardDqSharedStorage {
   // Released separately: V of block j is done once dP is, K of block j only after dQ += dS K.
   uint64_t k_empty[Traits::kStages];
   uint64_t v_empty[Traits::kStages];
-};
-
-// One TMA descriptor per input the kernel reads tile-wise, each a 4-D view (head dim, sequence,
-// heads, batch) of its (B, S, H, D) tensor, beside the common backward arguments.
-struct BackwardDqTmaParams {
-  CUtensorMap q, dout, k, v;
-  BackwardParams p;
 };
 
 }  // namespace radial::cuda::sm90

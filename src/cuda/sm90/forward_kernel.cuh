@@ -9,10 +9,12 @@
 
 #include "common/forward_params.hpp"
 #include "common/online_softmax.cuh"
-#include "sm90/forward_params.hpp"
+#include "common/valid_keys.cuh"
 #include "sm90/forward_epilogue.cuh"
 #include "sm90/forward_mma.cuh"
+#include "sm90/forward_params.hpp"
 #include "sm90/forward_traits.cuh"
+#include "sm90/kept_row.cuh"
 #include "sm90/primitives.cuh"
 
 namespace radial::cuda::sm90 {
@@ -150,23 +152,15 @@ template <typename Traits>
 __global__ void __launch_bounds__(Traits::kThreads, 1) forward_kernel(const __grid_constant__ ForwardTmaParams params) {
 #ifdef RADIAL_SM90_ENABLED
   extern __shared__ __align__(1024) unsigned char smem_raw[];
-  // The dynamic shared window is only 16-byte aligned by contract; round up to the swizzle's 1024.
-  auto& smem = *reinterpret_cast<SharedStorage<Traits>*>((reinterpret_cast<uintptr_t>(smem_raw) + 1023) & ~uintptr_t{1023});
+  auto& smem = aligned_storage<SharedStorage<Traits>>(smem_raw);
   const ForwardParams& p = params.p;
   const int q_block = blockIdx.x;
   const int head = blockIdx.y;
   const int batch = blockIdx.z;
   const int warpgroup = threadIdx.x / 128;
 
-  const int kv_limit = p.kv_valid_len ? max(0, min(p.seq_len, p.kv_valid_len[batch])) : p.seq_len;
-  const int row_begin = p.row_offsets[q_block];
-  int num_tiles = p.row_offsets[q_block + 1] - row_begin;
-  // Column indices ascend, so blocks that start at or past the valid length are all at the end.
-  while (num_tiles > 0 && p.col_indices[row_begin + num_tiles - 1] * Traits::kBlockK >= kv_limit) --num_tiles;
-  // Blocks from this one on reach past kv_limit and need masking inside the tile; again all at the end.
-  int first_masked = num_tiles;
-  while (first_masked > 0 && (p.col_indices[row_begin + first_masked - 1] + 1) * Traits::kBlockK > kv_limit)
-    --first_masked;
+  const int kv_limit = valid_keys(p, batch);
+  const KeptRow row = kept_row<Traits::kBlockK>(p.row_offsets, p.col_indices, q_block, kv_limit);
 
   if (threadIdx.x == 0) {
     mbarrier_init(&smem.q_full, 1);
@@ -183,10 +177,11 @@ __global__ void __launch_bounds__(Traits::kThreads, 1) forward_kernel(const __gr
 
   if (warpgroup == 0) {
     setmaxnreg_dec<Traits::kProducerRegs>();
-    if (threadIdx.x == 0) produce<Traits>(params, smem, q_block, head, batch, row_begin, num_tiles);
+    if (threadIdx.x == 0) produce<Traits>(params, smem, q_block, head, batch, row.begin, row.num_tiles);
   } else {
     setmaxnreg_inc<Traits::kConsumerRegs>();
-    consume<Traits>(p, smem, q_block, head, batch, row_begin, num_tiles, first_masked, kv_limit, warpgroup - 1);
+    consume<Traits>(p, smem, q_block, head, batch, row.begin, row.num_tiles, row.first_masked, kv_limit,
+                    warpgroup - 1);
   }
 #endif
 }

@@ -14,6 +14,13 @@
 
 namespace radial::cuda::sm90 {
 
+// The kernel's dynamic shared memory as its storage struct: the window is only 16-byte aligned by
+// contract, so it is rounded up to the 128-byte swizzle's 1024 (launches add 1024 bytes of slack).
+template <typename Storage>
+__device__ __forceinline__ Storage& aligned_storage(unsigned char* raw) {
+  return *reinterpret_cast<Storage*>((reinterpret_cast<uintptr_t>(raw) + 1023) & ~uintptr_t{1023});
+}
+
 __device__ __forceinline__ uint32_t smem_addr(const void* ptr) {
   return static_cast<uint32_t>(__cvta_generic_to_shared(ptr));
 }
