@@ -26,11 +26,8 @@ __device__ __forceinline__ void load_keys(const BackwardTmaParams& params, Backw
   prefetch_tensor_map(&params.dout);
   const int key0 = k_block * Traits::kBlockK;
   mbarrier_arrive_expect_tx(&smem.kv_full, 2 * Traits::kKVBytes);
-#pragma unroll
-  for (int h = 0; h < Traits::kHalves; ++h) {
-    tma_load_4d(smem.k + h * Traits::kHalfBytesKV, &params.k, &smem.kv_full, h * Traits::kHalfCols, key0, head, batch);
-    tma_load_4d(smem.v + h * Traits::kHalfBytesKV, &params.v, &smem.kv_full, h * Traits::kHalfCols, key0, head, batch);
-  }
+  tma_load_tile<Traits::kHalves>(smem.k, Traits::kHalfBytesKV, &params.k, &smem.kv_full, key0, head, batch);
+  tma_load_tile<Traits::kHalves>(smem.v, Traits::kHalfBytesKV, &params.v, &smem.kv_full, key0, head, batch);
 }
 
 // Tile `tile` into its stage, once the dK/dV warpgroups have released the tile two before it.
@@ -43,16 +40,12 @@ __device__ __forceinline__ void load_tile(const BackwardTmaParams& params, Backw
   const int64_t row_stats = (static_cast<int64_t>(batch) * p.heads + head) * p.padded_len;
   if (tile >= Traits::kStages) mbarrier_wait(&smem.tile_empty[stage], ((tile / Traits::kStages) - 1) & 1);
   mbarrier_arrive_expect_tx(&smem.q_full[stage], Traits::kTileBytes + Traits::kStatBytes);
-#pragma unroll
-  for (int h = 0; h < Traits::kHalves; ++h)
-    tma_load_4d(smem.q[stage] + h * Traits::kHalfBytesTile, &params.q, &smem.q_full[stage], h * Traits::kHalfCols,
-                query0, head, batch);
+  tma_load_tile<Traits::kHalves>(smem.q[stage], Traits::kHalfBytesTile, &params.q, &smem.q_full[stage], query0, head,
+                                 batch);
   bulk_load(smem.lse_log2[stage], p.lse_log2 + row_stats + query0, Traits::kStatBytes, &smem.q_full[stage]);
   mbarrier_arrive_expect_tx(&smem.dout_full[stage], Traits::kTileBytes + Traits::kStatBytes);
-#pragma unroll
-  for (int h = 0; h < Traits::kHalves; ++h)
-    tma_load_4d(smem.dout[stage] + h * Traits::kHalfBytesTile, &params.dout, &smem.dout_full[stage],
-                h * Traits::kHalfCols, query0, head, batch);
+  tma_load_tile<Traits::kHalves>(smem.dout[stage], Traits::kHalfBytesTile, &params.dout, &smem.dout_full[stage], query0,
+                                 head, batch);
   bulk_load(smem.delta[stage], p.delta + row_stats + query0, Traits::kStatBytes, &smem.dout_full[stage]);
 }
 

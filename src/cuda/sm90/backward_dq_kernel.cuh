@@ -35,13 +35,10 @@ __device__ __forceinline__ void produce_dq_tiles(const BackwardTmaParams& params
   prefetch_tensor_map(&params.v);
   // Rows past the sequence end arrive as zeros and still count their bytes.
   mbarrier_arrive_expect_tx(&smem.q_dout_full, 2 * Traits::kQBytes);
-#pragma unroll
-  for (int h = 0; h < Traits::kHalves; ++h) {
-    tma_load_4d(smem.q + h * Traits::kHalfBytesQ, &params.q, &smem.q_dout_full, h * Traits::kHalfCols,
-                q_block * Traits::kBlockQ, head, batch);
-    tma_load_4d(smem.dout + h * Traits::kHalfBytesQ, &params.dout, &smem.q_dout_full, h * Traits::kHalfCols,
-                q_block * Traits::kBlockQ, head, batch);
-  }
+  tma_load_tile<Traits::kHalves>(smem.q, Traits::kHalfBytesQ, &params.q, &smem.q_dout_full, q_block * Traits::kBlockQ,
+                                 head, batch);
+  tma_load_tile<Traits::kHalves>(smem.dout, Traits::kHalfBytesQ, &params.dout, &smem.q_dout_full,
+                                 q_block * Traits::kBlockQ, head, batch);
   for (int tile = 0; tile < num_tiles; ++tile) {
     const int stage = tile % Traits::kStages;
     // Use u of a stage (u = tile / kStages) waits for the consumers' release of use u - 1.
@@ -50,16 +47,10 @@ __device__ __forceinline__ void produce_dq_tiles(const BackwardTmaParams& params
     // V first: the consumers release V of a block (after dP) before K (after dQ += dS K).
     if (tile >= Traits::kStages) mbarrier_wait(&smem.v_empty[stage], empty_parity);
     mbarrier_arrive_expect_tx(&smem.v_full[stage], Traits::kKVBytes);
-#pragma unroll
-    for (int h = 0; h < Traits::kHalves; ++h)
-      tma_load_4d(smem.v[stage] + h * Traits::kHalfBytesKV, &params.v, &smem.v_full[stage], h * Traits::kHalfCols, key0,
-                  head, batch);
+    tma_load_tile<Traits::kHalves>(smem.v[stage], Traits::kHalfBytesKV, &params.v, &smem.v_full[stage], key0, head, batch);
     if (tile >= Traits::kStages) mbarrier_wait(&smem.k_empty[stage], empty_parity);
     mbarrier_arrive_expect_tx(&smem.k_full[stage], Traits::kKVBytes);
-#pragma unroll
-    for (int h = 0; h < Traits::kHalves; ++h)
-      tma_load_4d(smem.k[stage] + h * Traits::kHalfBytesKV, &params.k, &smem.k_full[stage], h * Traits::kHalfCols, key0,
-                  head, batch);
+    tma_load_tile<Traits::kHalves>(smem.k[stage], Traits::kHalfBytesKV, &params.k, &smem.k_full[stage], key0, head, batch);
   }
 }
 

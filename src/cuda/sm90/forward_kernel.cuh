@@ -27,26 +27,18 @@ __device__ __forceinline__ void produce(const ForwardTmaParams& params, SharedSt
   prefetch_tensor_map(&params.k);
   prefetch_tensor_map(&params.v);
   mbarrier_arrive_expect_tx(&smem.q_full, Traits::kQBytes);
-#pragma unroll
-  for (int h = 0; h < Traits::kHalves; ++h)
-    tma_load_4d(smem.q + h * Traits::kHalfBytesQ, &params.q, &smem.q_full, h * Traits::kHalfCols,
-                q_block * Traits::kBlockQ, head, batch);
+  tma_load_tile<Traits::kHalves>(smem.q, Traits::kHalfBytesQ, &params.q, &smem.q_full, q_block * Traits::kBlockQ, head,
+                                 batch);
   for (int tile = 0; tile < num_tiles; ++tile) {
     const int stage = tile % Traits::kStages;
     const uint32_t empty_parity = ((tile / Traits::kStages) - 1) & 1;
     const int key0 = p.col_indices[row_begin + tile] * Traits::kBlockK;
     if (tile >= Traits::kStages) mbarrier_wait(&smem.k_empty[stage], empty_parity);
     mbarrier_arrive_expect_tx(&smem.k_full[stage], Traits::kKVBytes);
-#pragma unroll
-    for (int h = 0; h < Traits::kHalves; ++h)
-      tma_load_4d(smem.k[stage] + h * Traits::kHalfBytesKV, &params.k, &smem.k_full[stage], h * Traits::kHalfCols, key0,
-                  head, batch);
+    tma_load_tile<Traits::kHalves>(smem.k[stage], Traits::kHalfBytesKV, &params.k, &smem.k_full[stage], key0, head, batch);
     if (tile >= Traits::kStages) mbarrier_wait(&smem.v_empty[stage], empty_parity);
     mbarrier_arrive_expect_tx(&smem.v_full[stage], Traits::kKVBytes);
-#pragma unroll
-    for (int h = 0; h < Traits::kHalves; ++h)
-      tma_load_4d(smem.v[stage] + h * Traits::kHalfBytesKV, &params.v, &smem.v_full[stage], h * Traits::kHalfCols, key0,
-                  head, batch);
+    tma_load_tile<Traits::kHalves>(smem.v[stage], Traits::kHalfBytesKV, &params.v, &smem.v_full[stage], key0, head, batch);
   }
 }
 

@@ -88,6 +88,15 @@ __device__ __forceinline__ void tma_load_4d(void* dst, const void* tensor_map, u
 #endif
 }
 
+// A (rows, 64 HALVES) tile of a (B, S, H, D) tensor map with 64-column boxes, starting at sequence row
+// `row`: HALVES boxes stored one after the other, `half_bytes` apart, all completing on `bar`.
+template <int HALVES>
+__device__ __forceinline__ void tma_load_tile(unsigned char* dst, int half_bytes, const void* tensor_map, uint64_t* bar,
+                                              int row, int head, int batch) {
+#pragma unroll
+  for (int h = 0; h < HALVES; ++h) tma_load_4d(dst + h * half_bytes, tensor_map, bar, h * 64, row, head, batch);
+}
+
 __device__ __forceinline__ void prefetch_tensor_map(const void* tensor_map) {
 #ifdef RADIAL_SM90_ENABLED
   asm volatile("prefetch.tensormap [%0];\n" ::"l"(reinterpret_cast<uint64_t>(tensor_map)) : "memory");
