@@ -23,6 +23,7 @@ from torch.nn.attention import SDPBackend, sdpa_kernel
 
 import radial_cuda
 import radial_cuda_backward
+import attention_forward
 from attention_forward import flex_block_mask, time_ms
 
 # name, frames, tokens per frame, text tokens, decay, sink, heads (as bench/gpu/attention_forward.py)
@@ -61,7 +62,10 @@ def main():
     parser.add_argument("--baselines", default="cudnn,flex", help="comma list of cudnn, flex, none")
     parser.add_argument("--only", default="^(Wan2.1 720p 81 f|HunyuanVideo 720p 117 f)$",
                         help="regular expression selecting anchor names")
+    parser.add_argument("--timing", choices=("queued", "synced"), default="queued",
+                        help="calls enqueued back to back (default) or each waited for (attention_forward.time_ms)")
     args = parser.parse_args()
+    attention_forward.TIMING = args.timing
     baselines = set(args.baselines.split(","))
     torch.manual_seed(0)
     dev = torch.cuda.get_device_name()
@@ -134,7 +138,7 @@ def main():
 
     lines = [
         f"device: {dev}; torch {torch.__version__}; cuDNN {torch.backends.cudnn.version()}; bf16, head dim 128, batch 1; "
-        "backward FLOPs = 2.5x forward",
+        f"backward FLOPs = 2.5x forward; timing {args.timing}",
         "",
         "| case | S | H | density | ours (eff. TF/s) | ours deterministic | portable | cuDNN dense bwd (TF/s) "
         "| Flex + block mask bwd (eff.) | ours vs cuDNN | ours vs Flex | ideal | ours vs Flex grads (rel) |",

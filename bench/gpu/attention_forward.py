@@ -33,19 +33,33 @@ ANCHORS = [
 ]
 
 
+TIMING = "queued"  # set by --timing
+
+
 def time_ms(fn, min_reps=3, max_reps=20, budget_s=1.5):
-    """Median of CUDA-event times after one warm-up call; stops after budget_s or max_reps."""
+    """Median of per-call CUDA-event times after one warm-up call.
+
+    "queued" (the default): the calls are enqueued back to back and synchronised once at the end, as a
+    model's layers are: the host's launch work for a call overlaps the GPU's previous call, and each
+    event pair brackets one call's GPU time. "synced": the host waits for every call before launching
+    the next, so each time also holds the host's launch work (the method of the results before
+    2026-11-24 evening). The number of calls fits budget_s of GPU time, within [min_reps, max_reps].
+    """
+    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    start.record()
     fn()
-    torch.cuda.synchronize()
-    times = []
-    start_all = time.perf_counter()
-    while len(times) < max_reps and (len(times) < min_reps or time.perf_counter() - start_all < budget_s):
-        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    end.record()
+    end.synchronize()
+    reps = int(min(max_reps, max(min_reps, budget_s * 1e3 / max(start.elapsed_time(end), 1e-3))))
+    events = [(torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)) for _ in range(reps)]
+    for start, end in events:
         start.record()
         fn()
         end.record()
-        end.synchronize()
-        times.append(start.elapsed_time(end))
+        if TIMING == "synced":
+            end.synchronize()
+    torch.cuda.synchronize()
+    times = [start.elapsed_time(end) for start, end in events]
     return statistics.median(times), times
 
 
@@ -82,7 +96,11 @@ def main():
     parser.add_argument("--families", default="auto,portable",
                         help="our kernels to time: auto (sm_90a on Hopper), portable (sm_80+)")
     parser.add_argument("--only", default=None, help="regular expression selecting anchor names")
+    parser.add_argument("--timing", choices=("queued", "synced"), default="queued",
+                        help="calls enqueued back to back (default) or each waited for (see time_ms)")
     args = parser.parse_args()
+    global TIMING
+    TIMING = args.timing
     baselines = set(args.baselines.split(","))
     torch.manual_seed(0)
     dev = torch.cuda.get_device_name()
@@ -158,7 +176,7 @@ def main():
 
     lines = [
         f"device: {dev}; torch {torch.__version__}; cuDNN {torch.backends.cudnn.version()};"
-        f" bf16, head dim 128, batch 1; ours through the {args.impl}",
+        f" bf16, head dim 128, batch 1; ours through the {args.impl}; timing {args.timing}",
         "",
         "| case | S | H | density | ours (eff. TF/s) | ours, portable kernel | cuDNN dense (TF/s) | FA2 dense (TF/s)"
         " | Flex + block mask (eff.) | ours vs cuDNN | ours vs Flex | ideal |",

@@ -1,16 +1,18 @@
 #pragma once
 // dK and dV of the Hopper (sm_90a) block-sparse backward, and in the default mode dQ's partial sums:
-// one CTA per (key block, head, batch), three warpgroups. Warpgroup 0 issues the loads
+// one CTA per (key block, head, batch), three warpgroups. Warpgroup 0's first thread issues the loads
 // (backward_dkdv_load.cuh): the key block's K and V once, then, for exactly the query blocks its CSC
-// column keeps, 64-query tiles of Q and dO with their lse_log2 and delta into a two-stage ring.
+// column keeps, 64-query tiles of Q and dO with their lse_log2 and delta into a two-stage ring; in the
+// default mode its second warp writes dQ (write_dq).
 // Warpgroups 1 and 2 each own 64 keys and, per tile, on wgmma:
 //   S^T = K Q^T, dP^T = V dO^T                    (shared x shared, 64 x 64)
 //   P^T = exp2(S^T scale_log2 - lse_log2), dS^T = P^T (dP^T - delta)          (registers)
 //   dV += P^T dO, dK += dS^T Q                    (P^T, dS^T straight from registers)
 // dK and dV stay in registers to the end: no atomics for them. In the default mode (FUSE_DQ) both
-// also write dS^T to shared memory, then each computes dQ = dS K for its half of the head dimension
-// over all 128 keys and adds it to the fp32 accumulator with one 16 KB bulk reduce-add: no scalar
-// atomics. (A third, dQ-only warpgroup measured 11 % slower: bench/results/.)
+// also write dS^T to shared memory, and the warpgroups take turns (even tiles the first, odd tiles the
+// second) computing dQ = dS K of the whole tile, 64 queries x 128 columns over all 128 keys, which
+// they stage for the writer warp; it adds them to the fp32 accumulator with bulk reduce-adds: no
+// scalar atomics. (Measured against the alternatives in bench/results/.)
 #include <cmath>
 #include <cstdint>
 
@@ -36,33 +38,55 @@ __device__ __forceinline__ void produce_dkdv(const BackwardTmaParams& params, Ba
   for (int tile = 0; tile < num_tiles; ++tile) load_tile<Traits>(params, smem, head, batch, col_begin, tile);
 }
 
-// dQ of one tile (64 queries, this warpgroup's 64 columns) into the warpgroup's staging buffer, then
-// one bulk reduce-add of it into the accumulator, issued by the warpgroup's first thread. That
-// thread has waited for the previous reduce to read the buffer before the dS^T barrier of this tile,
-// which every thread of the warpgroup has passed since. Row 16 warp + g (+ 8), columns 8 n + 2 t:
-// the 8-float group n lands XOR-ed with g (DqAccumLayout).
+// dQ of one tile (64 queries x 128 columns) into this warpgroup's staging buffer (its two 64-column
+// halves, one accumulator chunk each), handed to the dQ writer warp (write_dq) with a non-blocking
+// arrive. The buffer was last used two tiles ago: it is first waited for until the writer's reduce
+// has read it. Row 16 warp + g (+ 8), columns 8 n + 2 t: the 8-float group n % 8 of half n / 8 lands
+// XOR-ed with g (DqAccumLayout).
 template <typename Traits>
-__device__ __forceinline__ void reduce_dq(const BackwardParams& p, BackwardDkDvStorage<Traits>& smem,
-                                          const float (&dq)[8][4], int query0, int head, int batch, int consumer,
-                                          uint32_t thread) {
+__device__ __forceinline__ void stage_dq(BackwardDkDvStorage<Traits>& smem, const float (&dq)[Traits::kHeadDim / 8][4],
+                                         int consumer, uint32_t thread, int tile) {
   thread = opaque(thread);
   const uint32_t g = (thread % 32) / 4;
-  float* staging = smem.dq[consumer];
-  float* row = staging + (thread / 32 * 16 + g) * DqAccumLayout::kChunkCols + 2 * (thread % 4);
+  const uint32_t row = (thread / 32 * 16 + g) * DqAccumLayout::kChunkCols + 2 * (thread % 4);
+  if (tile >= 2) named_barrier_sync(Traits::kBarrierDqEmpty + consumer, Traits::kDqHandOffThreads);
 #pragma unroll
-  for (uint32_t n = 0; n < 8; ++n)
+  for (uint32_t n = 0; n < Traits::kHeadDim / 8; ++n)
 #pragma unroll
     for (uint32_t r = 0; r < 2; ++r)
-      *reinterpret_cast<float2*>(row + r * 8 * DqAccumLayout::kChunkCols + (n ^ g) * 8) =
-          make_float2(dq[n][2 * r], dq[n][2 * r + 1]);
-  fence_proxy_async_shared();
-  named_barrier_sync(Traits::kBarrierStaging + consumer, 128);
-  if (thread == 0) {
-    bulk_reduce_add_f32(
-        p.dq_accum + DqAccumLayout::chunk_offset(batch, head, p.heads, p.padded_len, query0 / Traits::kTileQ, consumer),
-        staging, DqAccumLayout::kChunkBytes);
-    bulk_commit_group();
+      *reinterpret_cast<float2*>(smem.dq[consumer][n / 8] + row + r * 8 * DqAccumLayout::kChunkCols +
+                                 ((n % 8) ^ g) * 8) = make_float2(dq[n][2 * r], dq[n][2 * r + 1]);
+  fence_proxy_async_shared();  // the writer's bulk copy reads through the async proxy
+  named_barrier_arrive(Traits::kBarrierDqFull + consumer, Traits::kDqHandOffThreads);
+}
+
+// The dQ writer warp (the producer warpgroup's second): per tile, the staged dQ of the warpgroup
+// whose turn it was goes to the fp32 accumulator with two 16 KB bulk reduce-adds (one per half); a
+// buffer is handed back once its reduces have read it, if a later tile uses it. Keeps the reduces'
+// waits off the consumers' path (FA3's dQ writer).
+template <typename Traits>
+__device__ __forceinline__ void write_dq(const BackwardParams& p, BackwardDkDvStorage<Traits>& smem, int head,
+                                         int batch, int col_begin, int num_tiles, int lane) {
+  for (int tile = 0; tile < num_tiles; ++tile) {
+    const int query_tile = tile_query0<Traits>(p, col_begin, tile) / Traits::kTileQ;
+    const int consumer = tile % 2;
+    named_barrier_sync(Traits::kBarrierDqFull + consumer, Traits::kDqHandOffThreads);
+    if (lane == 0) {
+#pragma unroll
+      for (int half = 0; half < Traits::kHalves; ++half)
+        bulk_reduce_add_f32(
+            p.dq_accum + DqAccumLayout::chunk_offset(batch, head, p.heads, p.padded_len, query_tile, half),
+            smem.dq[consumer][half], DqAccumLayout::kChunkBytes);
+      bulk_commit_group();
+    }
+    // The previous tile's buffer goes back to its warpgroup if that one stages again (tile + 1).
+    if (tile >= 1 && tile + 1 < num_tiles) {
+      if (lane == 0) bulk_wait_group_read<1>();
+      __syncwarp();
+      named_barrier_arrive(Traits::kBarrierDqEmpty + (tile - 1) % 2, Traits::kDqHandOffThreads);
+    }
   }
+  if (lane == 0) bulk_wait_group<0>();  // the shared source must outlive every reduce
 }
 
 template <typename Traits, bool FUSE_DQ>
@@ -146,27 +170,37 @@ __device__ __forceinline__ void consume_dkdv(const BackwardParams& p, BackwardDk
     wgmma_commit();
 
     if constexpr (FUSE_DQ) {
-      // Two dS^T buffers: a warpgroup may write this tile's while the other still reads the last one.
+      // dQ of the tile (64 queries, all 128 columns, over both warpgroups' keys) is computed by one
+      // warpgroup, the two taking turns: the other only hands its dS^T over and runs ahead, so the
+      // two can drift apart and one's exponentials and staging overlap the other's products.
+      // Two dS^T buffers and two barriers, one per tile parity: a buffer is written again only after
+      // its dQ has been read (the writer of tile i + 2 has passed the barrier of tile i + 1, which
+      // the dQ warpgroup of tile i reaches after that product).
+      const bool dq_turn = tile % 2 == consumer;
       unsigned char* ds = smem.ds[tile % 2];
       store_ds<Traits>(ds, dst, key_row0 + warp * 16, lane);
       fence_proxy_async_shared();
-      if (thread == 0) bulk_wait_group_read<0>();  // the previous tile's reduce has left the staging buffer
       __syncwarp();  // bar.sync is .aligned
-      named_barrier_sync(Traits::kBarrierDsWritten, 256);
-      float dq[8][4] = {};
-      fence_fragment(dq);
-      wgmma_fence();
-      issue_dq<Traits>(dq, ds, smem.k, consumer);
-      wgmma_commit();
-      wgmma_wait<1>();  // dV and dK of this tile are done: the stage may be refilled
+      if (dq_turn)
+        named_barrier_sync(Traits::kBarrierDsWritten + tile % 2, 256);
+      else
+        named_barrier_arrive(Traits::kBarrierDsWritten + tile % 2, 256);
+      wgmma_wait<0>();  // dV and dK of this tile are done: the stage may be refilled
       fence_fragment(dv);
       fence_fragment(dk);
       fence_fragment(pt);
       fence_fragment(dst);
       release(&smem.tile_empty[stage]);
-      wgmma_wait<0>();
-      fence_fragment(dq);
-      reduce_dq<Traits>(p, smem, dq, tile_query0<Traits>(p, col_begin, tile), head, batch, consumer, thread);
+      if (dq_turn) {
+        float dq[D / 8][4] = {};
+        fence_fragment(dq);
+        wgmma_fence();
+        issue_dq<Traits>(dq, ds, smem.k);
+        wgmma_commit();
+        wgmma_wait<0>();
+        fence_fragment(dq);
+        stage_dq<Traits>(smem, dq, consumer, thread, tile);
+      }
     } else {
       wgmma_wait<0>();
       fence_fragment(dv);
@@ -176,10 +210,6 @@ __device__ __forceinline__ void consume_dkdv(const BackwardParams& p, BackwardDk
       release(&smem.tile_empty[stage]);
     }
   }
-  if constexpr (FUSE_DQ) {
-    if (thread == 0) bulk_wait_group<0>();  // the shared source must outlive every reduce
-  }
-
   const int warp_row0 = k0 + key_row0 + warp * 16;
   Element* dk_slice = static_cast<Element*>(p.dk) + batch * p.dk_stride_b + head * p.dk_stride_h;
   Element* dv_slice = static_cast<Element*>(p.dv) + batch * p.dv_stride_b + head * p.dv_stride_h;
@@ -221,6 +251,7 @@ __global__ void __launch_bounds__(Traits::kThreads, 1)
   if (warpgroup == 0) {
     setmaxnreg_dec<Traits::kProducerRegs>();
     if (threadIdx.x == 0) produce_dkdv<Traits>(params, smem, k_block, head, batch, col_begin, num_tiles);
+    if (FUSE_DQ && threadIdx.x / 32 == 1) write_dq<Traits>(p, smem, head, batch, col_begin, num_tiles, threadIdx.x % 32);
   } else {
     setmaxnreg_inc<Traits::kConsumerRegs>();
     consume_dkdv<Traits, FUSE_DQ>(p, smem, k_block, head, batch, col_begin, num_tiles, kv_limit, warpgroup - 1);

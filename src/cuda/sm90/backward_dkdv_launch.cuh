@@ -17,6 +17,7 @@ void launch_backward_dkdv(const BackwardParams& p, cudaStream_t stream) {
   constexpr bool kBf16 = std::is_same_v<Element, __nv_bfloat16>;
   const BackwardTmaParams params = make_backward_tma_params(p, kBf16, Traits::kTileQ, Traits::kBlockK);
   constexpr int kSmemBytes = static_cast<int>(sizeof(BackwardDkDvStorage<Traits>)) + 1024;
+  static_assert(kSmemBytes <= 227 * 1024, "more shared memory than an sm_90 CTA may have");
   auto kernel = p.dq_accum ? backward_dkdv_kernel<Traits, true> : backward_dkdv_kernel<Traits, false>;
   RADIAL_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kSmemBytes));
   const dim3 grid(static_cast<unsigned>(p.num_blocks), static_cast<unsigned>(p.heads), static_cast<unsigned>(p.batch));

@@ -38,16 +38,17 @@ __device__ __forceinline__ void issue_fragments_by_tile(float (&acc)[Traits::kHe
   }
 }
 
-// dq (64 queries, 64 columns of half `half`) = dS (64 queries, BLK_K keys) @ K (BLK_K, those columns):
-// dS^T and K both read MN-major.
+// dq (64 queries, D) = dS (64 queries, BLK_K keys) @ K (BLK_K, D): dS^T and K both read MN-major, K's
+// two 64-column halves kHalfBytesKV apart.
 template <typename Traits>
-__device__ __forceinline__ void issue_dq(float (&dq)[8][4], const unsigned char* ds, const unsigned char* k, int half) {
-  const uint32_t a = opaque_smem_addr(ds), b = opaque_smem_addr(k) + half * Traits::kHalfBytesKV;
+__device__ __forceinline__ void issue_dq(float (&dq)[Traits::kHeadDim / 8][4], const unsigned char* ds,
+                                         const unsigned char* k) {
+  const uint32_t a = opaque_smem_addr(ds), b = opaque_smem_addr(k);
 #pragma unroll
   for (int ks = 0; ks < Traits::kBlockK / 16; ++ks) {
     const uint64_t desc_a = smem_descriptor(a + ks * 16 * 128, Traits::kDsBytes, 1024);
     const uint64_t desc_b = smem_descriptor(b + ks * 16 * 128, Traits::kHalfBytesKV, 1024);
-    wgmma_m64n64_ss<typename Traits::Element, 1, 1>(dq, desc_a, desc_b, ks > 0);
+    wgmma_ss<typename Traits::Element, 1, 1>(dq, desc_a, desc_b, ks > 0);
   }
 }
 

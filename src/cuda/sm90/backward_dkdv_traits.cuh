@@ -19,10 +19,13 @@ struct BackwardDkDvTraits {
   static constexpr int kStages = 2;
   static constexpr int kProducerRegs = 24;
   static constexpr int kConsumerRegs = 240;
-  // Named barriers (0 is __syncthreads): dS^T of all 128 keys written (both consumer warpgroups), and
-  // one per consumer warpgroup for its dQ staging buffer.
-  static constexpr int kBarrierDsWritten = 1;
-  static constexpr int kBarrierStaging = 2;  // + consumer
+  // Named barriers (0 is __syncthreads): dS^T of all 128 keys written, one per tile parity (the
+  // warpgroup whose dQ turn it is waits, the other arrives); per consumer warpgroup the hand-over of
+  // its dQ staging buffer to the dQ writer warp and back.
+  static constexpr int kBarrierDsWritten = 1;  // + tile % 2
+  static constexpr int kBarrierDqFull = 3;     // + consumer
+  static constexpr int kBarrierDqEmpty = 5;    // + consumer
+  static constexpr int kDqHandOffThreads = 128 + 32;  // a consumer warpgroup and the writer warp
   // TMA boxes are 64 columns (128 bytes, the swizzle width) wide: a (rows, 128) tile is two halves.
   static constexpr int kHalfCols = 64;
   static constexpr int kHalves = kHeadDim / kHalfCols;
@@ -32,7 +35,7 @@ struct BackwardDkDvTraits {
   static constexpr int kHalfBytesTile = kTileQ * kHalfCols * 2;
   static constexpr int kStatBytes = kTileQ * 4;  // lse_log2 or delta of one tile
   static constexpr int kDsBytes = kBlockK * kTileQ * 2;  // dS^T of the whole key block, (keys, queries)
-  static constexpr int kDqChunkFloats = kTileQ * kHalfCols;  // one warpgroup's dQ of a tile, (64, 64)
+  static constexpr int kDqChunkFloats = kTileQ * kHalfCols;  // one half of a tile's dQ, (64, 64)
 };
 
 template <typename Traits>
@@ -44,7 +47,8 @@ struct BackwardDkDvStorage {
   // dS^T, read MN-major as the A operand of dQ = dS K; two buffers so that one warpgroup can write
   // tile i + 1 while the other still reads tile i.
   alignas(1024) unsigned char ds[2][Traits::kDsBytes];
-  alignas(1024) float dq[Traits::kConsumerWarpgroups][Traits::kDqChunkFloats];  // bulk reduce sources
+  // dQ staging, the bulk reduces' sources: (consumer warpgroup, half, 64 x 64 floats).
+  alignas(1024) float dq[Traits::kConsumerWarpgroups][Traits::kHalves][Traits::kDqChunkFloats];
   alignas(16) float lse_log2[Traits::kStages][Traits::kTileQ];
   alignas(16) float delta[Traits::kStages][Traits::kTileQ];
   alignas(8) uint64_t kv_full;

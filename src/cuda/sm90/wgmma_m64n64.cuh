@@ -1,8 +1,7 @@
 #pragma once
 // wgmma with a (64, 64) f32 accumulator, both operands from shared memory, for the backward's
-// products whose N is 64: S^T = K Q^T and dP^T = V dO^T over a 64-query tile (K-major operands), and
-// dQ = dS K over one 64-column half of head dim 128 (dS and K read MN-major). The transposes are
-// instruction immediates, hence template arguments.
+// products whose N is 64: S^T = K Q^T and dP^T = V dO^T over a 64-query tile (K-major operands). The
+// transposes are instruction immediates, hence template arguments.
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 
