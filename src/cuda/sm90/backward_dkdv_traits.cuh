@@ -44,8 +44,8 @@ struct BackwardDkDvStorage {
   alignas(1024) unsigned char v[Traits::kKVBytes];                       // (2 halves, BLK_K, 64)
   alignas(1024) unsigned char q[Traits::kStages][Traits::kTileBytes];     // (STAGES, 2 halves, 64, 64)
   alignas(1024) unsigned char dout[Traits::kStages][Traits::kTileBytes];  // (STAGES, 2 halves, 64, 64)
-  // dS^T, read MN-major as the A operand of dQ = dS K; two buffers so that one warpgroup can write
-  // tile i + 1 while the other still reads tile i.
+  // dS^T, read MN-major as the A operand of dQ = dS K; two buffers (by tile parity) so that tile
+  // i + 1's can be written while tile i's dQ warpgroup still reads it.
   alignas(1024) unsigned char ds[2][Traits::kDsBytes];
   // dQ staging, the bulk reduces' sources: (consumer warpgroup, half, 64 x 64 floats).
   alignas(1024) float dq[Traits::kConsumerWarpgroups][Traits::kHalves][Traits::kDqChunkFloats];
