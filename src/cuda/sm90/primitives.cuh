@@ -17,9 +17,12 @@ namespace radial::cuda::sm90 {
 
 // The kernel's dynamic shared memory as its storage struct: the window is only 16-byte aligned by
 // contract, so it is rounded up to the 128-byte swizzle's 1024 (launches add 1024 bytes of slack).
+// Offsetting raw itself (not a rounded integer) keeps the pointer's shared address space visible to
+// the compiler: accesses through the storage become LDS/STS instead of generic LD/ST.
 template <typename Storage>
 __device__ __forceinline__ Storage& aligned_storage(unsigned char* raw) {
-  return *reinterpret_cast<Storage*>((reinterpret_cast<uintptr_t>(raw) + 1023) & ~uintptr_t{1023});
+  const uint32_t padding = (1024u - static_cast<uint32_t>(__cvta_generic_to_shared(raw)) % 1024u) % 1024u;
+  return *reinterpret_cast<Storage*>(raw + padding);
 }
 
 __device__ __forceinline__ uint32_t smem_addr(const void* ptr) {
