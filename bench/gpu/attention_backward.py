@@ -64,6 +64,8 @@ def main():
                         help="regular expression selecting anchor names")
     parser.add_argument("--timing", choices=("queued", "synced"), default="queued",
                         help="calls enqueued back to back (default) or each waited for (attention_forward.time_ms)")
+    parser.add_argument("--head-dim", type=int, choices=(64, 128), default=128,
+                        help="64: the same model width in twice the heads (the anchors use 128)")
     args = parser.parse_args()
     attention_forward.TIMING = args.timing
     baselines = set(args.baselines.split(","))
@@ -74,7 +76,8 @@ def main():
     for name, frames, tpf, text, decay, sink, heads in ANCHORS:
         if args.only and not re.search(args.only, name):
             continue
-        d = 128
+        d = args.head_dim
+        heads = heads * 128 // d
         layout = radial_cuda.Layout.radial(frames, tpf, text, decay, sink)
         columns = radial_cuda_backward.Columns(layout)
         s = layout.seq_len
@@ -137,7 +140,7 @@ def main():
         return f"{r[key]:.1f} ms ({flops / r[key] / 1e9:.0f})" if key in r else "—"
 
     lines = [
-        f"device: {dev}; torch {torch.__version__}; cuDNN {torch.backends.cudnn.version()}; bf16, head dim 128, batch 1; "
+        f"device: {dev}; torch {torch.__version__}; cuDNN {torch.backends.cudnn.version()}; bf16, head dim {args.head_dim}, batch 1; "
         f"backward FLOPs = 2.5x forward; timing {args.timing}",
         "",
         "| case | S | H | density | ours (eff. TF/s) | ours deterministic | portable | cuDNN dense bwd (TF/s) "

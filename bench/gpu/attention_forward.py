@@ -98,6 +98,8 @@ def main():
     parser.add_argument("--only", default=None, help="regular expression selecting anchor names")
     parser.add_argument("--timing", choices=("queued", "synced"), default="queued",
                         help="calls enqueued back to back (default) or each waited for (see time_ms)")
+    parser.add_argument("--head-dim", type=int, choices=(64, 128), default=128,
+                        help="64: the same model width in twice the heads (the anchors use 128)")
     args = parser.parse_args()
     global TIMING
     TIMING = args.timing
@@ -109,7 +111,8 @@ def main():
     for name, frames, tpf, text, decay, sink, heads in ANCHORS:
         if args.only and not re.search(args.only, name):
             continue
-        d = 128
+        d = args.head_dim
+        heads = heads * 128 // d
         if args.impl == "package":
             import radial
 
@@ -176,7 +179,7 @@ def main():
 
     lines = [
         f"device: {dev}; torch {torch.__version__}; cuDNN {torch.backends.cudnn.version()};"
-        f" bf16, head dim 128, batch 1; ours through the {args.impl}; timing {args.timing}",
+        f" bf16, head dim {args.head_dim}, batch 1; ours through the {args.impl}; timing {args.timing}",
         "",
         "| case | S | H | density | ours (eff. TF/s) | ours, portable kernel | cuDNN dense (TF/s) | FA2 dense (TF/s)"
         " | Flex + block mask (eff.) | ours vs cuDNN | ours vs Flex | ideal |",

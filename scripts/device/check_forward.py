@@ -110,7 +110,7 @@ def main():
     print(f"seed {seed}")
     gen = torch.Generator().manual_seed(seed)
     ok = True
-    # "auto" runs the sm_90a kernel for head dim 128 on an H100/H200; "portable" forces the sm_80+ one.
+    # "auto" runs the sm_90a kernel on an H100/H200; "portable" forces the sm_80+ one.
     for family, dims in (("auto", (128, 64)), ("portable", (128,))):
         os.environ["RADIAL_CUDA_FORWARD"] = family
         print(f"kernel family: {family}")

@@ -1,9 +1,9 @@
 // The CUDA backward's single dispatch point: arguments (already checked by
 // radial::check_backward_args) become BackwardParams, then (dtype, head dim) become template
 // arguments here and nowhere else. After the portable preprocessing:
-//   Hopper, head dim 128, default mode: the fused sm_90a dK/dV kernel also adds dQ's fp32 partial
+//   Hopper, default mode: the fused sm_90a dK/dV kernel also adds dQ's fp32 partial
 //     sums into a workspace accumulator (bulk reduce-adds), then a conversion kernel writes dq.
-//   Hopper, head dim 128, deterministic: sm_90a dK/dV, then sm_90a dQ per query block (no atomics).
+//   Hopper, deterministic: sm_90a dK/dV, then sm_90a dQ per query block (no atomics).
 //   Everything else, and any GPU with RADIAL_CUDA_BACKWARD=portable (side-by-side benchmarks): the
 //     portable dK/dV and dQ kernels (no atomics). Scalar fp32 atomics for dQ inside the portable
 //     dK/dV kernel measured slower on an H100 (bench/results/2026-11-24-h100-gpu-backward.md).
@@ -36,13 +36,13 @@ enum class Family { portable, sm90 };
 Family choose_family(const AttentionBackwardArgs& a) {
   const char* forced = std::getenv("RADIAL_CUDA_BACKWARD");
   if (forced && std::string(forced) == "portable") return Family::portable;
-  return a.q.shape[3] == 128 && sm90::device_is_sm90(a.q.device_index) ? Family::sm90 : Family::portable;
+  return sm90::device_is_sm90(a.q.device_index) ? Family::sm90 : Family::portable;
 }
 
 // The default mode on Hopper accumulates dQ in fp32 in the workspace, after delta and lse_log2.
 bool accumulates_dq(const AttentionBackwardArgs& a, Family family) { return family == Family::sm90 && !a.deterministic; }
 
-int64_t dq_accum_floats(const AttentionBackwardArgs& a) { return a.q.shape[0] * a.q.shape[2] * padded_len(a) * 128; }
+int64_t dq_accum_floats(const AttentionBackwardArgs& a) { return a.q.shape[0] * a.q.shape[2] * padded_len(a) * a.q.shape[3]; }
 
 BackwardParams make_backward_params(const AttentionBackwardArgs& a, Family family) {
   if (a.q.shape[1] > std::numeric_limits<int32_t>::max() - 128)
@@ -91,20 +91,18 @@ BackwardParams make_backward_params(const AttentionBackwardArgs& a, Family famil
 template <typename Element, int HEAD_DIM>
 void run_kernels(Family family, const BackwardParams& p, cudaStream_t stream) {
   portable::launch_backward_preprocess<Element, HEAD_DIM>(p, stream);
-  if constexpr (HEAD_DIM == 128) {
-    if (family == Family::sm90) {
-      if (p.dq_accum) {
-        RADIAL_CUDA_CHECK(cudaMemsetAsync(p.dq_accum, 0,
-                                          static_cast<size_t>(p.batch) * p.heads * p.padded_len * HEAD_DIM * sizeof(float),
-                                          stream));
-        sm90::launch_backward_dkdv<Element, HEAD_DIM>(p, stream);
-        portable::launch_backward_dq_convert<Element, HEAD_DIM>(p, stream);
-      } else {
-        sm90::launch_backward_dkdv<Element, HEAD_DIM>(p, stream);
-        sm90::launch_backward_dq<Element, HEAD_DIM>(p, stream);
-      }
-      return;
+  if (family == Family::sm90) {
+    if (p.dq_accum) {
+      RADIAL_CUDA_CHECK(cudaMemsetAsync(p.dq_accum, 0,
+                                        static_cast<size_t>(p.batch) * p.heads * p.padded_len * HEAD_DIM * sizeof(float),
+                                        stream));
+      sm90::launch_backward_dkdv<Element, HEAD_DIM>(p, stream);
+      portable::launch_backward_dq_convert<Element, HEAD_DIM>(p, stream);
+    } else {
+      sm90::launch_backward_dkdv<Element, HEAD_DIM>(p, stream);
+      sm90::launch_backward_dq<Element, HEAD_DIM>(p, stream);
     }
+    return;
   }
   portable::launch_backward_dkdv<Element, HEAD_DIM>(p, stream);
   portable::launch_backward_dq<Element, HEAD_DIM>(p, stream);

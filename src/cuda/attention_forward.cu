@@ -50,21 +50,19 @@ ForwardParams make_forward_params(const AttentionForwardArgs& a) {
   return p;
 }
 
-// Which kernel family runs a call. Hopper gets the sm_90a kernel for head dim 128; everything else,
-// and any GPU when RADIAL_CUDA_FORWARD=portable (for side-by-side benchmarks), the portable one.
+// Which kernel family runs a call. Hopper gets the sm_90a kernel; every other GPU, and any GPU when
+// RADIAL_CUDA_FORWARD=portable (for side-by-side benchmarks), the portable one.
 enum class Family { portable, sm90 };
 
-Family choose_family(int device, int head_dim) {
+Family choose_family(int device) {
   const char* forced = std::getenv("RADIAL_CUDA_FORWARD");
   if (forced && std::string(forced) == "portable") return Family::portable;
-  return head_dim == 128 && sm90::device_is_sm90(device) ? Family::sm90 : Family::portable;
+  return sm90::device_is_sm90(device) ? Family::sm90 : Family::portable;
 }
 
 template <typename Element, int HEAD_DIM>
 void launch_variant(Family family, const ForwardParams& p, cudaStream_t stream) {
-  if constexpr (HEAD_DIM == 128) {
-    if (family == Family::sm90) return sm90::launch_forward<Element, HEAD_DIM>(p, stream);
-  }
+  if (family == Family::sm90) return sm90::launch_forward<Element, HEAD_DIM>(p, stream);
   portable::launch_forward<Element, HEAD_DIM>(p, stream);
 }
 
@@ -95,7 +93,7 @@ void launch(Family family, DType dtype, int head_dim, const ForwardParams& p, cu
 void attention_forward(const AttentionForwardArgs& args, void* stream) {
   const DeviceGuard guard(args.q.device_index);
   const ForwardParams p = make_forward_params(args);
-  launch(choose_family(args.q.device_index, p.head_dim), args.q.dtype, p.head_dim, p,
+  launch(choose_family(args.q.device_index), args.q.dtype, p.head_dim, p,
          static_cast<cudaStream_t>(stream));
 }
 

@@ -3,7 +3,7 @@
 // float64 reference forward, rounded to the input dtype and float32 as a GPU forward would write
 // them; gradients and workspace are NaN-poisoned before every call. Every case runs in both modes
 // (deterministic and the default, which may use atomics) and on both kernel families ("auto" is what
-// the library picks: sm_90a on Hopper for head dim 128; "portable" forces the sm_80+ kernels through
+// the library picks: sm_90a on Hopper; "portable" forces the sm_80+ kernels through
 // RADIAL_CUDA_BACKWARD). Without a GPU every test skips and says why.
 #include <cuda_runtime.h>
 #include <gtest/gtest.h>

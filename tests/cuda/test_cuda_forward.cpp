@@ -1,6 +1,6 @@
 // The CUDA forward against the float64 reference on fresh random inputs (seed printed), through the
 // library's one entry point radial::attention_forward with CUDA tensors. Every case runs on the
-// Hopper kernel (where the GPU is an H100/H200 and the head dim is 128) and on the portable kernel.
+// Hopper kernel (where the GPU is an H100/H200) and on the portable kernel.
 // Without a GPU every test skips and says why.
 #include <cuda_runtime.h>
 #include <gtest/gtest.h>
@@ -67,8 +67,8 @@ ForwardResult run_reference_forward(const Problem& p) {
   return r;
 }
 
-// The kernel families a case runs on: "auto" is what the library picks (sm_90a on Hopper for head
-// dim 128), "portable" forces the sm_80+ kernel through RADIAL_CUDA_FORWARD.
+// The kernel families a case runs on: "auto" is what the library picks (sm_90a on Hopper),
+// "portable" forces the sm_80+ kernel through RADIAL_CUDA_FORWARD.
 const char* const kFamilies[] = {"auto", "portable"};
 
 class CudaForward : public ::testing::TestWithParam<ProblemSpec> {};

@@ -44,10 +44,9 @@ void launch_backward_dq(const BackwardParams& p, cudaStream_t stream) {
 
 template <typename Element, int HEAD_DIM>
 void launch_backward_dq_convert(const BackwardParams& p, cudaStream_t stream) {
-  static_assert(HEAD_DIM == DqAccumLayout::kChunks * DqAccumLayout::kChunkCols, "the accumulator is laid out for head dim 128");
-  const dim3 grid(static_cast<unsigned>(p.padded_len / DqAccumLayout::kTileRows), static_cast<unsigned>(p.heads),
+  const dim3 grid(static_cast<unsigned>(p.padded_len / DqAccumLayout<HEAD_DIM>::kTileRows), static_cast<unsigned>(p.heads),
                   static_cast<unsigned>(p.batch));
-  dq_convert_kernel<Element><<<grid, DqConvertTraits::kThreads, 0, stream>>>(p);
+  dq_convert_kernel<Element, HEAD_DIM><<<grid, kDqConvertThreads, 0, stream>>>(p);
   RADIAL_CUDA_CHECK(cudaGetLastError());
 }
 

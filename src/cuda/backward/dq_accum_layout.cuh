@@ -1,6 +1,6 @@
 #pragma once
 // Layout of the fp32 dQ accumulator of the default (atomic) mode: for each (batch, head) the padded
-// query rows in tiles of 64, each tile two 64-column halves of head dim 128, each half one contiguous
+// query rows in tiles of 64, each tile HEAD_DIM / 64 chunks of 64 columns, each one contiguous
 // (64 rows, 64 floats) chunk of 16 KB. A chunk is what one warpgroup of the fused Hopper dK/dV kernel
 // adds with one bulk reduce from shared memory, so its order inside is the shared-memory order: the
 // 32-byte groups of 8 floats of row r are stored XOR-ed with r % 8, which makes the warps' staging
@@ -9,10 +9,12 @@
 
 namespace radial::cuda {
 
+template <int HEAD_DIM>
 struct DqAccumLayout {
   static constexpr int kTileRows = 64;
   static constexpr int kChunkCols = 64;
-  static constexpr int kChunks = 2;  // head dim 128
+  static_assert(HEAD_DIM % kChunkCols == 0, "head dims in whole 64-column chunks");
+  static constexpr int kChunks = HEAD_DIM / kChunkCols;
   static constexpr int kChunkFloats = kTileRows * kChunkCols;
   static constexpr int kChunkBytes = kChunkFloats * 4;
 

@@ -10,19 +10,17 @@
 
 namespace radial::cuda::portable {
 
-struct DqConvertTraits {
-  static constexpr int kThreads = 256;
-  static constexpr int kGroupsPerTile = DqAccumLayout::kTileRows * DqAccumLayout::kChunks * DqAccumLayout::kChunkCols / 8;
-};
+constexpr int kDqConvertThreads = 256;
 
-template <typename Element>
-__global__ void __launch_bounds__(DqConvertTraits::kThreads) dq_convert_kernel(const __grid_constant__ BackwardParams p) {
-  using L = DqAccumLayout;
+template <typename Element, int HEAD_DIM>
+__global__ void __launch_bounds__(kDqConvertThreads) dq_convert_kernel(const __grid_constant__ BackwardParams p) {
+  using L = DqAccumLayout<HEAD_DIM>;
+  constexpr int kGroupsPerRow = HEAD_DIM / 8;
   const int tile = blockIdx.x, head = blockIdx.y, batch = blockIdx.z;
   Element* dq = static_cast<Element*>(p.dq) + batch * p.dq_stride_b + head * p.dq_stride_h;
-  for (int group = threadIdx.x; group < DqConvertTraits::kGroupsPerTile; group += DqConvertTraits::kThreads) {
-    const int row = group / (L::kChunks * L::kChunkCols / 8);
-    const int col = (group % (L::kChunks * L::kChunkCols / 8)) * 8;  // 0 .. 120 over every chunk
+  for (int group = threadIdx.x; group < L::kTileRows * kGroupsPerRow; group += kDqConvertThreads) {
+    const int row = group / kGroupsPerRow;
+    const int col = (group % kGroupsPerRow) * 8;  // over every chunk
     const int token = tile * L::kTileRows + row;
     if (token >= p.seq_len) continue;
     const float* src = p.dq_accum + L::chunk_offset(batch, head, p.heads, p.padded_len, tile, col / L::kChunkCols) +

@@ -48,13 +48,14 @@ __device__ __forceinline__ void stage_dq(BackwardDkDvStorage<Traits>& smem, cons
                                          int consumer, uint32_t thread, int tile) {
   thread = opaque(thread);
   const uint32_t g = (thread % 32) / 4;
-  const uint32_t row = (thread / 32 * 16 + g) * DqAccumLayout::kChunkCols + 2 * (thread % 4);
+  using Layout = DqAccumLayout<Traits::kHeadDim>;
+  const uint32_t row = (thread / 32 * 16 + g) * Layout::kChunkCols + 2 * (thread % 4);
   if (tile >= 2) named_barrier_sync(Traits::kBarrierDqEmpty + consumer, Traits::kDqHandOffThreads);
 #pragma unroll
   for (uint32_t n = 0; n < Traits::kHeadDim / 8; ++n)
 #pragma unroll
     for (uint32_t r = 0; r < 2; ++r)
-      *reinterpret_cast<float2*>(smem.dq[consumer][n / 8] + row + r * 8 * DqAccumLayout::kChunkCols +
+      *reinterpret_cast<float2*>(smem.dq[consumer][n / 8] + row + r * 8 * Layout::kChunkCols +
                                  ((n % 8) ^ g) * 8) = make_float2(dq[n][2 * r], dq[n][2 * r + 1]);
   fence_proxy_async_shared();  // the writer's bulk copy reads through the async proxy
   named_barrier_arrive(Traits::kBarrierDqFull + consumer, Traits::kDqHandOffThreads);
@@ -75,8 +76,8 @@ __device__ __forceinline__ void write_dq(const BackwardParams& p, BackwardDkDvSt
 #pragma unroll
       for (int half = 0; half < Traits::kHalves; ++half)
         bulk_reduce_add_f32(
-            p.dq_accum + DqAccumLayout::chunk_offset(batch, head, p.heads, p.padded_len, query_tile, half),
-            smem.dq[consumer][half], DqAccumLayout::kChunkBytes);
+            p.dq_accum + DqAccumLayout<Traits::kHeadDim>::chunk_offset(batch, head, p.heads, p.padded_len, query_tile, half),
+            smem.dq[consumer][half], DqAccumLayout<Traits::kHeadDim>::kChunkBytes);
       bulk_commit_group();
     }
     // The previous tile's buffer goes back to its warpgroup if that one stages again (tile + 1).

@@ -6,7 +6,7 @@
 #include "sm90/backward_dkdv_traits.cuh"
 #include "sm90/forward_epilogue.cuh"
 #include "sm90/primitives.cuh"
-#include "sm90/wgmma_m64n64.cuh"
+#include "sm90/wgmma.cuh"
 
 namespace radial::cuda::sm90 {
 
@@ -21,7 +21,7 @@ __device__ __forceinline__ void issue_keys_by_tile(float (&acc)[8][4], const uns
     const int step_bytes = (ks % 4) * 32;
     const uint64_t desc_a = smem_descriptor(a + half * Traits::kHalfBytesKV + step_bytes, 16, 1024);
     const uint64_t desc_b = smem_descriptor(b + half * Traits::kHalfBytesTile + step_bytes, 16, 1024);
-    wgmma_m64n64_ss<typename Traits::Element>(acc, desc_a, desc_b, ks > 0);
+    wgmma_ss<typename Traits::Element>(acc, desc_a, desc_b, ks > 0);
   }
 }
 

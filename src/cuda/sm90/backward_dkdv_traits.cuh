@@ -1,5 +1,5 @@
 #pragma once
-// Tile sizes and shared-memory plan of the Hopper (sm_90a) dK/dV kernel, head dim 128.
+// Tile sizes and shared-memory plan of the Hopper (sm_90a) dK/dV kernel, head dim 64 or 128.
 #include <cstdint>
 
 namespace radial::cuda::sm90 {
@@ -7,7 +7,7 @@ namespace radial::cuda::sm90 {
 template <typename Element_, int HEAD_DIM>
 struct BackwardDkDvTraits {
   using Element = Element_;
-  static_assert(HEAD_DIM == 128, "the sm_90a backward is written for head dim 128 (64 runs on the portable kernels)");
+  static_assert(HEAD_DIM == 64 || HEAD_DIM == 128, "head dims 64 and 128: whole 64-column (128-byte) swizzle rows");
   static constexpr int kHeadDim = HEAD_DIM;
   static constexpr int kBlockK = 128;  // one key block of the mask per CTA, resident for the whole walk
   // Query tiles of 64: S^T and dP^T are then (64 keys, 64 queries) per warpgroup, 32 registers each,
@@ -26,7 +26,8 @@ struct BackwardDkDvTraits {
   static constexpr int kBarrierDqFull = 3;     // + consumer
   static constexpr int kBarrierDqEmpty = 5;    // + consumer
   static constexpr int kDqHandOffThreads = 128 + 32;  // a consumer warpgroup and the writer warp
-  // TMA boxes are 64 columns (128 bytes, the swizzle width) wide: a (rows, 128) tile is two halves.
+  // TMA boxes are 64 columns (128 bytes, the swizzle width) wide: a (rows, D) tile is HALVES = D / 64
+  // such boxes ("halves") one after the other.
   static constexpr int kHalfCols = 64;
   static constexpr int kHalves = kHeadDim / kHalfCols;
   static constexpr int kKVBytes = kBlockK * kHeadDim * 2;
@@ -40,10 +41,10 @@ struct BackwardDkDvTraits {
 
 template <typename Traits>
 struct BackwardDkDvStorage {
-  alignas(1024) unsigned char k[Traits::kKVBytes];                       // (2 halves, BLK_K, 64)
-  alignas(1024) unsigned char v[Traits::kKVBytes];                       // (2 halves, BLK_K, 64)
-  alignas(1024) unsigned char q[Traits::kStages][Traits::kTileBytes];     // (STAGES, 2 halves, 64, 64)
-  alignas(1024) unsigned char dout[Traits::kStages][Traits::kTileBytes];  // (STAGES, 2 halves, 64, 64)
+  alignas(1024) unsigned char k[Traits::kKVBytes];                       // (HALVES, BLK_K, 64)
+  alignas(1024) unsigned char v[Traits::kKVBytes];                       // (HALVES, BLK_K, 64)
+  alignas(1024) unsigned char q[Traits::kStages][Traits::kTileBytes];     // (STAGES, HALVES, 64, 64)
+  alignas(1024) unsigned char dout[Traits::kStages][Traits::kTileBytes];  // (STAGES, HALVES, 64, 64)
   // dS^T, read MN-major as the A operand of dQ = dS K; two buffers (by tile parity) so that tile
   // i + 1's can be written while tile i's dQ warpgroup still reads it.
   alignas(1024) unsigned char ds[2][Traits::kDsBytes];

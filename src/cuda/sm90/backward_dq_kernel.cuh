@@ -8,7 +8,7 @@
 // on wgmma (S and dP from shared memory, dS from registers against K read MN-major), times scale at
 // the end. Each query row's dQ lives in one warpgroup's registers: no atomics, so the result is
 // bit-identical from run to run (the deterministic mode). Same inputs and outputs as the portable
-// dq_kernel (backward/dq_kernel.cuh), which runs head dim 64 and every other GPU.
+// dq_kernel (backward/dq_kernel.cuh), which runs on every other GPU.
 #include <cmath>
 #include <cstdint>
 

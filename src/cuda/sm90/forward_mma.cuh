@@ -8,6 +8,7 @@
 #include "common/pack.cuh"
 #include "sm90/forward_traits.cuh"
 #include "sm90/primitives.cuh"
+#include "sm90/wgmma.cuh"
 
 namespace radial::cuda::sm90 {
 

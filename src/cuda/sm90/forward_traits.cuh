@@ -7,7 +7,7 @@ namespace radial::cuda::sm90 {
 template <typename Element_, int HEAD_DIM>
 struct ForwardTraits {
   using Element = Element_;
-  static_assert(HEAD_DIM == 128, "the sm_90a forward is written for head dim 128 (64 runs on the portable kernel)");
+  static_assert(HEAD_DIM == 64 || HEAD_DIM == 128, "head dims 64 and 128: whole 64-column (128-byte) swizzle rows");
   static constexpr int kHeadDim = HEAD_DIM;
   static constexpr int kBlockQ = 128;  // one query block of the mask per CTA
   static constexpr int kBlockK = 128;  // one key block of the mask per tile: a kept block is one TMA pair
@@ -19,8 +19,8 @@ struct ForwardTraits {
   // 24/240 measured the same as 40/232.
   static constexpr int kProducerRegs = 40;
   static constexpr int kConsumerRegs = 232;
-  // TMA boxes are 64 elements (128 bytes, the swizzle width) wide: a (rows, 128) tile is two
-  // (rows, 64) halves stored one after the other.
+  // TMA boxes are 64 elements (128 bytes, the swizzle width) wide: a (rows, D) tile is HALVES = D / 64
+  // (rows, 64) boxes ("halves") stored one after the other.
   static constexpr int kHalfCols = 64;
   static constexpr int kHalves = kHeadDim / kHalfCols;
   static constexpr int kQBytes = kBlockQ * kHeadDim * 2;
@@ -32,9 +32,9 @@ struct ForwardTraits {
 // Shared memory, every tile 1024-byte aligned (the 128-byte swizzle repeats every 8 rows of 128 bytes).
 template <typename Traits>
 struct SharedStorage {
-  alignas(1024) unsigned char q[Traits::kQBytes];                      // (2 halves, BLK_Q, 64)
-  alignas(1024) unsigned char k[Traits::kStages][Traits::kKVBytes];    // (STAGES, 2 halves, BLK_K, 64)
-  alignas(1024) unsigned char v[Traits::kStages][Traits::kKVBytes];    // (STAGES, 2 halves, BLK_K, 64)
+  alignas(1024) unsigned char q[Traits::kQBytes];                      // (HALVES, BLK_Q, 64)
+  alignas(1024) unsigned char k[Traits::kStages][Traits::kKVBytes];    // (STAGES, HALVES, BLK_K, 64)
+  alignas(1024) unsigned char v[Traits::kStages][Traits::kKVBytes];    // (STAGES, HALVES, BLK_K, 64)
   alignas(8) uint64_t q_full;
   uint64_t k_full[Traits::kStages];
   uint64_t v_full[Traits::kStages];
