@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # On the GPU machine, from the repository root: builds (or reuses) the shim, checks the CUDA forward
-# against the float64 oracle, runs compute-sanitizer memcheck and racecheck on a small case, and
+# against the float64 oracle, runs compute-sanitizer memcheck and racecheck on small cases, and
 # benchmarks the anchor shapes side by side. Logs and the table go to $OUT (default ./device-out).
 #
 # Usage: scripts/device/run_forward.sh [steps...]   steps: gtest check sanitize bench (default: the last three)
@@ -42,7 +42,19 @@ for step in "${steps[@]}"; do
           RADIAL_CUDA_FORWARD=$family timeout "${STEP_TIMEOUT:-300}" compute-sanitizer --tool "$tool" --error-exitcode 1 "$shim_dir/sanitize_forward" 2>&1 \
             | tee -a "$out/sanitize.log" || status=1
         done
-      done ;;
+      done
+      # Where the GoogleTest bundle is here: small cases of both head dims (tails, empty rows, kv_valid_len),
+      # each on both kernel families.
+      tests_dir=${TESTS_DIR:-gpu-tests}
+      if [ -x "$tests_dir/test_cuda_attention" ]; then
+        filter='*B1_S129_H2_D64_bf16*:*B3_S300_H1_D64_f16*:*B1_S129_H2_D128_bf16*'
+        for tool in memcheck racecheck; do
+          echo "== $tool, test_cuda_attention --gtest_filter=$filter" | tee -a "$out/sanitize.log"
+          LD_LIBRARY_PATH="$tests_dir/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" timeout "${STEP_TIMEOUT:-300}" \
+            compute-sanitizer --tool "$tool" --error-exitcode 1 "$tests_dir/test_cuda_attention" --gtest_filter="$filter" 2>&1 \
+            | tee -a "$out/sanitize.log" | tail -n 4 || status=1
+        done
+      fi ;;
     bench)
       (cd bench/gpu && timeout "${STEP_TIMEOUT:-300}" python3 attention_forward.py --out "$out/bench.md" ${BENCH_ARGS:-}) 2>&1 \
         | tee "$out/bench.log" || status=1 ;;
