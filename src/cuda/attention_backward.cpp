@@ -42,7 +42,9 @@ Family choose_family(const AttentionBackwardArgs& a) {
 // The default mode on Hopper accumulates dQ in fp32 in the workspace, after delta and lse_log2.
 bool accumulates_dq(const AttentionBackwardArgs& a, Family family) { return family == Family::sm90 && !a.deterministic; }
 
-int64_t dq_accum_floats(const AttentionBackwardArgs& a) { return a.q.shape[0] * a.q.shape[2] * padded_len(a) * a.q.shape[3]; }
+int64_t dq_accum_floats(const AttentionBackwardArgs& a) {
+  return a.q.shape[0] * a.q.shape[2] * padded_len(a) * a.q.shape[3];  // (batch, heads, padded rows, head dim)
+}
 
 BackwardParams make_backward_params(const AttentionBackwardArgs& a, Family family) {
   if (a.q.shape[1] > std::numeric_limits<int32_t>::max() - 128)

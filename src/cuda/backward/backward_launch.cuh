@@ -44,7 +44,8 @@ void launch_backward_dq(const BackwardParams& p, cudaStream_t stream) {
 
 template <typename Element, int HEAD_DIM>
 void launch_backward_dq_convert(const BackwardParams& p, cudaStream_t stream) {
-  const dim3 grid(static_cast<unsigned>(p.padded_len / DqAccumLayout<HEAD_DIM>::kTileRows), static_cast<unsigned>(p.heads),
+  constexpr int kTileRows = DqAccumLayout<HEAD_DIM>::kTileRows;
+  const dim3 grid(static_cast<unsigned>(p.padded_len / kTileRows), static_cast<unsigned>(p.heads),
                   static_cast<unsigned>(p.batch));
   dq_convert_kernel<Element, HEAD_DIM><<<grid, kDqConvertThreads, 0, stream>>>(p);
   RADIAL_CUDA_CHECK(cudaGetLastError());

@@ -68,6 +68,7 @@ __device__ __forceinline__ void stage_dq(BackwardDkDvStorage<Traits>& smem, cons
 template <typename Traits>
 __device__ __forceinline__ void write_dq(const BackwardParams& p, BackwardDkDvStorage<Traits>& smem, int head,
                                          int batch, int col_begin, int num_tiles, int lane) {
+  using Layout = DqAccumLayout<Traits::kHeadDim>;
   for (int tile = 0; tile < num_tiles; ++tile) {
     const int query_tile = tile_query0<Traits>(p, col_begin, tile) / Traits::kTileQ;
     const int consumer = tile % 2;
@@ -75,9 +76,8 @@ __device__ __forceinline__ void write_dq(const BackwardParams& p, BackwardDkDvSt
     if (lane == 0) {
 #pragma unroll
       for (int half = 0; half < Traits::kHalves; ++half)
-        bulk_reduce_add_f32(
-            p.dq_accum + DqAccumLayout<Traits::kHeadDim>::chunk_offset(batch, head, p.heads, p.padded_len, query_tile, half),
-            smem.dq[consumer][half], DqAccumLayout<Traits::kHeadDim>::kChunkBytes);
+        bulk_reduce_add_f32(p.dq_accum + Layout::chunk_offset(batch, head, p.heads, p.padded_len, query_tile, half),
+                            smem.dq[consumer][half], Layout::kChunkBytes);
       bulk_commit_group();
     }
     // The previous tile's buffer goes back to its warpgroup if that one stages again (tile + 1).
