@@ -8,7 +8,9 @@ backward with gradient checkpointing per block (what makes 4x length fit at all)
 on a rank-``--rank`` LoRA on every self-attention projection (``radial.train.add_lora``); batch 1, 512
 text tokens. Dense: every SDPA call under cuDNN (forward, the checkpoint's recomputed forward and the
 backward). Radial: every self-attention radial (``dense_layers=0``), forward and backward through
-radial's CUDA kernels.
+radial's CUDA kernels. ``--compile`` puts every block through ``torch.compile`` in both variants (what
+``radial.train --compile`` does): the norms, modulation, rotary embedding and residuals fuse, the GEMMs
+and attention stay library kernels.
 
 Only ``--layers`` blocks are built (as many as fit: each costs 0.7 GB of weights and a checkpointed
 ``S x 5120`` bf16 input, 3 GB at 4x). Steps are timed with all of them and with half of them, which
@@ -82,22 +84,30 @@ def make_batch(num_frames: int, model) -> dict[str, torch.Tensor]:
     return {"latents": latents, "prompt_embeds": text}
 
 
+def training_step(model, family, batch, optimizer, sigma, noise, dense: bool) -> None:
+    # The backward sits inside the backend choice: checkpointing recomputes the forward there.
+    with sdpa_kernel(SDPBackend.CUDNN_ATTENTION) if dense else contextlib.nullcontext():
+        with torch.autocast(DEVICE, dtype=torch.bfloat16):
+            loss = training_loss(family, model, batch, sigma, noise, torch.bfloat16)
+        loss.backward()
+    optimizer.step()
+    optimizer.zero_grad(set_to_none=True)
+
+
+def step_inputs(batch) -> tuple[torch.Tensor, torch.Tensor]:
+    """The fixed noise level and noise every timed step uses."""
+    g = torch.Generator(DEVICE).manual_seed(1)
+    return torch.tensor([0.7], device=DEVICE), torch.randn(batch["latents"].shape, generator=g, device=DEVICE)
+
+
 def timed_step_ms(model, family, batch, optimizer, reps: int, dense: bool) -> float:
     """Median of ``reps`` training steps after one warm-up, CUDA events around each whole step."""
-    g = torch.Generator(DEVICE).manual_seed(1)
-    sigma = torch.tensor([0.7], device=DEVICE)
-    noise = torch.randn(batch["latents"].shape, generator=g, device=DEVICE)
+    sigma, noise = step_inputs(batch)
     times = []
     for rep in range(reps + 1):
         start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
         start.record()
-        # The backward sits inside the backend choice: checkpointing recomputes the forward there.
-        with sdpa_kernel(SDPBackend.CUDNN_ATTENTION) if dense else contextlib.nullcontext():
-            with torch.autocast(DEVICE, dtype=torch.bfloat16):
-                loss = training_loss(family, model, batch, sigma, noise, torch.bfloat16)
-            loss.backward()
-        optimizer.step()
-        optimizer.zero_grad(set_to_none=True)
+        training_step(model, family, batch, optimizer, sigma, noise, dense)
         end.record()
         end.synchronize()
         if rep:
@@ -140,6 +150,8 @@ def main():
     parser.add_argument("--layers", type=int, default=8, help="blocks to build (>= 2; as many as fit)")
     parser.add_argument("--rank", type=int, default=64, help="LoRA rank")
     parser.add_argument("--reps", type=int, default=2, help="timed steps per variant and stack, after a warm-up")
+    parser.add_argument("--compile", action="store_true",
+                        help="torch.compile every block (radial.train --compile), in both variants")
     parser.add_argument("--out", default=None, help="append the markdown table here")
     args = parser.parse_args()
     if args.layers < 2:
@@ -150,6 +162,8 @@ def main():
 
     model = build_model(args.layers, args.rank)
     family = DiffusersFamily(model)
+    if args.compile:  # what radial.train --compile does; both variants alike
+        family.compile_blocks(model)
     batch = make_batch(num_frames, model)
     optimizer = torch.optim.AdamW(lora_parameters(model, ADAPTER), lr=1e-4)
     dense = measure(model, family, batch, optimizer, args.reps, dense=True)
@@ -167,7 +181,8 @@ def main():
         f"### Wan2.1-14B-shaped training step, 720p {num_frames} frames ({args.length}): {torch.cuda.get_device_name()},"
         f" torch {torch.__version__}, commit {commit()}",
         f"`python3 bench/gpu/train_step.py --length {args.length} --layers {args.layers} --rank {args.rank}"
-        f" --reps {args.reps}`; {mask.seq_len} tokens, radial mask density {mask.density:.3f} (decay"
+        f" --reps {args.reps}{' --compile' if args.compile else ''}`; {mask.seq_len} tokens,"
+        f" radial mask density {mask.density:.3f} (decay"
         f" {schedule.decay}); LoRA rank {args.rank} on self-attention, gradient checkpointing, batch 1;"
         f" peak memory {peak_gb:.1f} GiB.",
         "",

@@ -13,18 +13,23 @@ from radial.diffusers.processors.wan import WanRadialProcessor
 
 
 class Family:
-    """One model family. ``self_attention`` yields ``(layer, attention module)`` in block order: the
-    layer index is what ``dense_layers`` counts."""
+    """One model family. ``blocks`` lists the transformer blocks in order; ``self_attention`` yields
+    ``(layer, attention module)`` over them: the layer index is what ``dense_layers`` counts."""
 
     name: str
     transformer_class: str
     processor_class: type
+    attention_name: str  # the self-attention module's attribute name in a block
 
     def preset(self, transformer, has_second_expert: bool) -> str:
         raise NotImplementedError
 
-    def self_attention(self, transformer) -> Iterator[tuple[int, torch.nn.Module]]:
+    def blocks(self, transformer) -> list[torch.nn.Module]:
         raise NotImplementedError
+
+    def self_attention(self, transformer) -> Iterator[tuple[int, torch.nn.Module]]:
+        for layer, block in enumerate(self.blocks(transformer)):
+            yield layer, getattr(block, self.attention_name)
 
     def patch(self, transformer) -> tuple[int, int, int]:
         """(p_t, p_h, p_w): latent frames, rows and columns per token."""
@@ -39,6 +44,7 @@ class WanFamily(Family):
     name = "wan"
     transformer_class = "WanTransformer3DModel"
     processor_class = WanRadialProcessor
+    attention_name = "attn1"
 
     def preset(self, transformer, has_second_expert: bool) -> str:
         # The Wan presets share the schedule and the geometry; the name only labels messages.
@@ -46,9 +52,8 @@ class WanFamily(Family):
             return "wan2.2-t2v-a14b"
         return "wan2.1-t2v-1.3b" if transformer.config.num_attention_heads == 12 else "wan2.1-t2v-14b"
 
-    def self_attention(self, transformer):
-        for layer, block in enumerate(transformer.blocks):
-            yield layer, block.attn1
+    def blocks(self, transformer):
+        return list(transformer.blocks)
 
     def patch(self, transformer):
         return tuple(transformer.config.patch_size)
@@ -58,15 +63,14 @@ class HunyuanVideoFamily(Family):
     name = "hunyuanvideo"
     transformer_class = "HunyuanVideoTransformer3DModel"
     processor_class = HunyuanVideoRadialProcessor
+    attention_name = "attn"
 
     def preset(self, transformer, has_second_expert: bool) -> str:
         return "hunyuanvideo"
 
-    def self_attention(self, transformer):
+    def blocks(self, transformer):
         # Single-stream blocks are numbered after the dual-stream ones, as in the paper's schedule.
-        blocks = list(transformer.transformer_blocks) + list(transformer.single_transformer_blocks)
-        for layer, block in enumerate(blocks):
-            yield layer, block.attn
+        return list(transformer.transformer_blocks) + list(transformer.single_transformer_blocks)
 
     def patch(self, transformer):
         c = transformer.config
@@ -80,13 +84,13 @@ class MochiFamily(Family):
     name = "mochi"
     transformer_class = "MochiTransformer3DModel"
     processor_class = MochiRadialProcessor
+    attention_name = "attn1"
 
     def preset(self, transformer, has_second_expert: bool) -> str:
         return "mochi-1"
 
-    def self_attention(self, transformer):
-        for layer, block in enumerate(transformer.transformer_blocks):
-            yield layer, block.attn1
+    def blocks(self, transformer):
+        return list(transformer.transformer_blocks)
 
     def patch(self, transformer):
         p = transformer.config.patch_size

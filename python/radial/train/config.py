@@ -25,6 +25,9 @@ class TrainConfig:
       float32); "fp32" runs it in float32.
     shift, num_train_timesteps, weighting, logit_mean, logit_std: the noise levels
       (:class:`radial.train.flow_matching.SigmaSampler`).
+    compile: each transformer block through ``torch.compile`` (the family's ``compile_blocks``): norms,
+      modulation, rotary embedding and residuals fuse around the GEMMs and attention kernels. The
+      first step compiles (minutes at full size); later steps are faster and need less memory.
     save_every: a checkpoint every this many steps (0: only at the end); resume continues from the
       latest checkpoint in ``output_dir``.
     decay, dense_layers: override the preset's radial schedule.
@@ -44,6 +47,7 @@ class TrainConfig:
     gradient_accumulation: int = 1
     dtype: str = "bf16"
     gradient_checkpointing: bool = True
+    compile: bool = False
     shift: float = 1.0
     num_train_timesteps: int = 1000
     weighting: str = "uniform"

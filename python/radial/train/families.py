@@ -37,6 +37,12 @@ class TrainingFamily:
         ``[B, C, F, H, W]``. ``batch`` holds the sample tensors (docs/training.md), on the device."""
         raise NotImplementedError
 
+    def compile_blocks(self, transformer: torch.nn.Module) -> None:
+        """Puts each transformer block through ``torch.compile`` in place (regional compilation: every
+        block shares one compiled graph; parameter names do not change, so saved LoRAs do not either)."""
+        raise NotImplementedError(f"compile: {type(self).__name__} does not say which blocks to compile"
+                                  " (implement TrainingFamily.compile_blocks)")
+
 
 class DiffusersFamily(TrainingFamily):
     """Wan2.1/2.2, HunyuanVideo and Mochi 1 transformers, radial through :mod:`radial.diffusers`."""
@@ -65,6 +71,10 @@ class DiffusersFamily(TrainingFamily):
         print(f"radial.train: {config.preset.name} at {height}x{width}, {num_frames} frames ({length} schedule):"
               f" {config.frames} latent frames of {config.tokens_per_frame} tokens, decay {settings.decay:g},"
               f" dense layers {settings.dense_layers}", file=sys.stderr)
+
+    def compile_blocks(self, transformer):
+        for block in self.family.blocks(transformer):
+            block.compile()
 
     def predict_velocity(self, transformer, noisy, sigma, batch):
         inputs = dict(hidden_states=noisy, encoder_hidden_states=batch["prompt_embeds"])

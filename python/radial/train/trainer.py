@@ -48,7 +48,8 @@ def training_loss(family: TrainingFamily, transformer: torch.nn.Module, batch: d
 
 def prepare(transformer: torch.nn.Module, family: TrainingFamily, config: TrainConfig) -> list[torch.nn.Parameter]:
     """Moves the model to the device, adds the trainable LoRA (seeded by ``config.seed``), makes
-    self-attention radial and turns on gradient checkpointing. Returns the trainable parameters."""
+    self-attention radial, turns on gradient checkpointing and compiles the blocks if asked. Returns
+    the trainable parameters."""
     transformer.to(config.device)
     torch.manual_seed(config.seed)
     add_lora(transformer, family.self_attention_projections(transformer), rank=config.rank, alpha=config.alpha,
@@ -60,6 +61,12 @@ def prepare(transformer: torch.nn.Module, family: TrainingFamily, config: TrainC
             raise ValueError(f"gradient_checkpointing: {type(transformer).__name__} has no"
                              " enable_gradient_checkpointing(); pass gradient_checkpointing=False")
         transformer.enable_gradient_checkpointing()
+    if config.compile:
+        if torch.cuda.is_available():
+            # Inductor queries the GPU while it compiles, inside the first checkpointed forward, and
+            # torch.utils.checkpoint refuses a device first initialised there (a CPU run on a GPU host).
+            torch.cuda.init()
+        family.compile_blocks(transformer)
     transformer.train()
     return lora_parameters(transformer, config.adapter_name)
 
@@ -117,7 +124,8 @@ def train(transformer: torch.nn.Module, data: LatentDataset, config: TrainConfig
         print(f"radial.train: no checkpoint in {output_dir} to resume from; starting at step 0", file=sys.stderr)
     print(f"radial.train: {len(data)} samples, batch {config.batch_size} x {config.gradient_accumulation}"
           f" accumulated, {config.steps} steps; sigma shift {config.shift:g}, {config.weighting} weighting;"
-          f" {config.dtype} compute, gradient checkpointing {'on' if config.gradient_checkpointing else 'off'}",
+          f" {config.dtype} compute, gradient checkpointing {'on' if config.gradient_checkpointing else 'off'},"
+          f" blocks {'compiled' if config.compile else 'eager'}",
           file=sys.stderr)
 
     progress = ProgressBar(config.steps, state.step, enabled=config.progress)

@@ -10,16 +10,15 @@ import pytest
 import torch
 from synthetic_data import VIDEO, write_dataset
 from png_decoding import decode
+from lora_gradients import lora_gradients
 from tiny_video_transformer import TinyFamily, TinyVideoTransformer
 from training_precision import training_dtype
 
 import tiny_video_transformer
 from numerics import record
 from radial.testing import reference_attention
-from radial.train import LatentDataset, TrainConfig, train, training_loss
-from radial.train.dataset import batch_at
+from radial.train import LatentDataset, TrainConfig, train
 from radial.train.lora import read_lora
-from radial.train.trainer import prepare
 
 
 def config(tmp_path, **overrides) -> TrainConfig:
@@ -50,23 +49,6 @@ def test_loss_falls_on_a_tiny_wan(tmp_path, dataset_dir, device):
     result = train(tiny_transformer("tiny-wan"), LatentDataset(dataset_dir),
                    config(tmp_path, dtype="bf16", device=str(device)))
     assert falls(result.losses), result.losses
-
-
-def lora_gradients(model, family, data, cfg) -> list[torch.Tensor]:
-    """Gradients of the adapter's weights for one batch, with lora_B made non-zero first (lora_A's
-    gradient is zero through a zero B)."""
-    parameters = prepare(model, family, cfg)
-    g = torch.Generator().manual_seed(9)
-    with torch.no_grad():
-        for p in parameters:
-            p.copy_(0.1 * torch.randn(p.shape, generator=g))
-    batch = {k: v.to(cfg.device) for k, v in batch_at(data, 0, 2, seed=0).items()}
-    sigma = torch.tensor([0.3, 0.8], device=cfg.device)
-    noise = torch.randn(batch["latents"].shape, generator=g).to(cfg.device)
-    with torch.autocast(torch.device(cfg.device).type, torch.bfloat16, enabled=cfg.dtype == "bf16"):
-        loss = training_loss(family, model, batch, sigma, noise, cfg.compute_dtype)
-    loss.backward()
-    return [p.grad.cpu() for p in parameters]
 
 
 def assert_gradients_match(name: str, radial_grads, reference_grads, cfg: TrainConfig):
