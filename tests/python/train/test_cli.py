@@ -76,3 +76,8 @@ def test_an_existing_run_is_resumed_or_refused(tmp_path, dataset_dir, capsys):
     assert "already holds checkpoint-000002; resume from it" in capsys.readouterr().err
     assert main(["--model", "tiny-wan", *arguments(dataset_dir, tmp_path / "out", VIDEO, 3), "--resume"]) == 0
     assert "resumed from checkpoint-000002 (step 2)" in capsys.readouterr().err
+
+
+def test_compile_flag_compiles_every_block(tmp_path, dataset_dir, capsys):
+    assert main(["--model", "tiny-wan", *arguments(dataset_dir, tmp_path / "out", VIDEO, 2), "--compile"]) == 0
+    assert "blocks compiled" in capsys.readouterr().err
