@@ -20,8 +20,8 @@ from radial.train.tiny import tiny_transformer  # noqa: E402
 STEPS = 3
 
 
-def config(tmp_path, device, compile: bool) -> TrainConfig:
-    return TrainConfig(**VIDEO, steps=STEPS, output_dir=str(tmp_path / ("compiled" if compile else "eager")), rank=4,
+def config(tmp_path, device, compile: bool, **video) -> TrainConfig:
+    return TrainConfig(**{**VIDEO, **video}, steps=STEPS, output_dir=str(tmp_path / ("compiled" if compile else "eager")), rank=4,
                        learning_rate=1e-2, dtype=training_dtype(device), device=str(device), progress=False,
                        compile=compile)
 
@@ -32,18 +32,23 @@ def tolerance(device) -> float:
     return 1e-4 if training_dtype(device) == "fp32" else 3e-2
 
 
-def test_compiled_blocks_give_eager_gradients(tmp_path, device):
-    data = LatentDataset(write_dataset(tmp_path / "batch", samples=2, seed=4))
+@pytest.mark.parametrize("model_name", ["tiny-wan", "tiny-hunyuanvideo", "tiny-mochi"])
+def test_compiled_blocks_give_eager_gradients(tmp_path, device, model_name):
+    data = LatentDataset(write_dataset(tmp_path / "batch", samples=2, seed=4, text_mask=True, pooled=True))
+    # Mochi maps 6 frames to a latent frame: 61 frames are the others' 11 latent frames.
+    video = dict(num_frames=61) if model_name == "tiny-mochi" else {}
 
     def gradients(compile: bool):
         torch._dynamo.reset()
-        model = tiny_transformer("tiny-wan")
-        grads = lora_gradients(model, DiffusersFamily(model), data, config(tmp_path, device, compile))
-        return model, grads
+        model = tiny_transformer(model_name)
+        family = DiffusersFamily(model)
+        grads = lora_gradients(model, family, data, config(tmp_path, device, compile, **video))
+        return model, family, grads
 
-    model, compiled = gradients(compile=True)
-    assert all(block._compiled_call_impl is not None for block in model.blocks), "every block compiled"
-    _, eager = gradients(compile=False)
+    model, family, compiled = gradients(compile=True)
+    blocks = family.family.blocks(model)
+    assert blocks and all(block._compiled_call_impl is not None for block in blocks), "every block compiled"
+    _, _, eager = gradients(compile=False)
     errors = [((got - want).norm() / want.norm()).item() for got, want in zip(compiled, eager)]
     assert max(errors) < tolerance(device), errors
 
