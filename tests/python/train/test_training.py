@@ -117,7 +117,10 @@ def deterministic():
 
 def test_resumed_run_continues_identically(tmp_path, dataset_dir, device, deterministic):
     data = LatentDataset(dataset_dir)
-    common = dict(gradient_accumulation=2, weighting="logit-normal", device=str(device), dtype=training_dtype(device))
+    # Every layer radial: a dense layer's SDPA backward may run cuDNN's kernel, which has no
+    # deterministic mode on CUDA and made the bitwise comparison flaky there.
+    common = dict(gradient_accumulation=2, weighting="logit-normal", device=str(device), dtype=training_dtype(device),
+                  dense_layers=0)
     whole = train(TinyVideoTransformer(), data, config(tmp_path / "whole", steps=6, save_every=3, **common),
                   TinyFamily())
     assert (tmp_path / "whole" / "out" / "checkpoint-000003" / "trainer_state.pt").is_file()
