@@ -27,7 +27,8 @@ class TrainConfig:
       (:class:`radial.train.flow_matching.SigmaSampler`).
     compile: each transformer block through ``torch.compile`` (the family's ``compile_blocks``): norms,
       modulation, rotary embedding and residuals fuse around the GEMMs and attention kernels. The
-      first step compiles (minutes at full size); later steps are faster and need less memory.
+      first step also compiles (tens of seconds at full size); later steps are faster and need less
+      memory.
     save_every: a checkpoint every this many steps (0: only at the end); resume continues from the
       latest checkpoint in ``output_dir``.
     decay, dense_layers: override the preset's radial schedule.

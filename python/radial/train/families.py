@@ -38,8 +38,9 @@ class TrainingFamily:
         raise NotImplementedError
 
     def compile_blocks(self, transformer: torch.nn.Module) -> None:
-        """Puts each transformer block through ``torch.compile`` in place (regional compilation: every
-        block shares one compiled graph; parameter names do not change, so saved LoRAs do not either)."""
+        """Puts each transformer block through ``torch.compile`` in place (regional compilation: the
+        blocks of one kind share one compiled graph; parameter names do not change, so saved LoRAs do
+        not either)."""
         raise NotImplementedError(f"compile: {type(self).__name__} does not say which blocks to compile"
                                   " (implement TrainingFamily.compile_blocks)")
 

@@ -20,10 +20,10 @@ from radial.train.tiny import tiny_transformer  # noqa: E402
 STEPS = 3
 
 
-def config(tmp_path, device, compile: bool, **video) -> TrainConfig:
-    return TrainConfig(**{**VIDEO, **video}, steps=STEPS, output_dir=str(tmp_path / ("compiled" if compile else "eager")), rank=4,
-                       learning_rate=1e-2, dtype=training_dtype(device), device=str(device), progress=False,
-                       compile=compile)
+def config(tmp_path, device, compiled: bool, **video) -> TrainConfig:
+    output_dir = str(tmp_path / ("compiled" if compiled else "eager"))
+    return TrainConfig(**{**VIDEO, **video}, steps=STEPS, output_dir=output_dir, rank=4, learning_rate=1e-2,
+                       dtype=training_dtype(device), device=str(device), progress=False, compile=compiled)
 
 
 def tolerance(device) -> float:
@@ -38,27 +38,28 @@ def test_compiled_blocks_give_eager_gradients(tmp_path, device, model_name):
     # Mochi maps 6 frames to a latent frame: 61 frames are the others' 11 latent frames.
     video = dict(num_frames=61) if model_name == "tiny-mochi" else {}
 
-    def gradients(compile: bool):
+    def gradients(compiled: bool):
         torch._dynamo.reset()
         model = tiny_transformer(model_name)
         family = DiffusersFamily(model)
-        grads = lora_gradients(model, family, data, config(tmp_path, device, compile, **video))
+        grads = lora_gradients(model, family, data, config(tmp_path, device, compiled, **video))
         return model, family, grads
 
-    model, family, compiled = gradients(compile=True)
+    model, family, compiled_grads = gradients(compiled=True)
     blocks = family.family.blocks(model)
     assert blocks and all(block._compiled_call_impl is not None for block in blocks), "every block compiled"
-    _, _, eager = gradients(compile=False)
-    errors = [((got - want).norm() / want.norm()).item() for got, want in zip(compiled, eager)]
+    _, _, eager_grads = gradients(compiled=False)
+    errors = [((got - want).norm() / want.norm()).item() for got, want in zip(compiled_grads, eager_grads)]
     assert max(errors) < tolerance(device), errors
 
 
 def test_compiled_training_run_matches_eager(tmp_path, dataset_dir, device):
     runs = {}
-    for compile in (True, False):
+    for compiled in (True, False):
         torch._dynamo.reset()
-        runs[compile] = train(tiny_transformer("tiny-wan"), LatentDataset(dataset_dir), config(tmp_path, device, compile))
+        runs[compiled] = train(tiny_transformer("tiny-wan"), LatentDataset(dataset_dir),
+                               config(tmp_path, device, compiled))
     torch.testing.assert_close(runs[True].losses, runs[False].losses, rtol=tolerance(device), atol=0)
-    (compiled, _), (eager, _) = (read_lora(runs[c].lora_path) for c in (True, False))
-    assert compiled.keys() == eager.keys()
-    assert all(torch.isfinite(w).all() for w in compiled.values())
+    (compiled_lora, _), (eager_lora, _) = (read_lora(runs[c].lora_path) for c in (True, False))
+    assert compiled_lora.keys() == eager_lora.keys()
+    assert all(torch.isfinite(w).all() for w in compiled_lora.values())
