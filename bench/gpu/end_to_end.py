@@ -43,6 +43,7 @@ import argparse
 # full_size first: it puts the checkout's radial and the packed diffusers on sys.path.
 from full_size import CASES, blocks_to_build, build_model, drop_text_mask, make_inputs, smoke_case
 from provenance import commit
+from report import publish
 from step_timing import composed, step_ms, timed_run
 
 import torch
@@ -123,11 +124,7 @@ def main():
         radial_total = schedule.dense_steps * dense_step + (steps - schedule.dense_steps) * radial_step
         lines.append(f"| against {name} dense | {steps * dense_step / 1e3:.1f} | {radial_total / 1e3:.1f} |"
                      f" {steps * dense_step / radial_total:.2f}x |")
-    report = "\n".join(lines) + "\n"
-    print(report)
-    if args.out:
-        with open(args.out, "a") as f:
-            f.write(report + "\n")
+    publish(lines, args.out)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "python"))
 import radial  # noqa: E402
+from report import publish  # noqa: E402
 
 CASES = {  # (preset, frames): the anchors' shapes at 720p
     "Wan2.1 720p 81 f": ("wan2.1-t2v-14b", 81),
@@ -107,11 +108,7 @@ def main():
                      for order, walk in variants]
             lines.append(f"| {case} | {l2_mb:g} | " + " | ".join(f"{100 * r:.1f} %" for r in rates) + " |")
             print(lines[-1], flush=True)
-    table = "\n".join(lines) + "\n"
-    print(table)
-    if args.out:
-        with open(args.out, "a") as f:
-            f.write(table + "\n")
+    publish(lines, args.out)
 
 
 if __name__ == "__main__":

@@ -46,6 +46,7 @@ from torch.nn.attention import SDPBackend, sdpa_kernel  # noqa: E402
 import radial  # noqa: E402
 from radial.diffusers import disable_radial_attention, enable_radial_attention  # noqa: E402
 from provenance import commit  # noqa: E402
+from report import publish  # noqa: E402
 from radial.train import DiffusersFamily, add_lora, training_loss  # noqa: E402
 from radial.train.lora import lora_parameters  # noqa: E402
 
@@ -199,11 +200,7 @@ def main():
         f"Target at 4x length: >= 4.4x lower step time (the paper's LoRA tuning cost). Measured {args.layers}-block"
         f" stack: {dense.full_stack_ms / sparse.full_stack_ms:.2f}x.",
     ]
-    report = "\n".join(lines) + "\n"
-    print(report)
-    if args.out:
-        with open(args.out, "a") as f:
-            f.write(report + "\n")
+    publish(lines, args.out)
 
 
 if __name__ == "__main__":

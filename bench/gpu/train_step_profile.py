@@ -15,6 +15,7 @@ import torch
 from torch.profiler import ProfilerActivity, profile
 
 import train_step
+from report import publish
 from radial.diffusers import enable_radial_attention
 from radial.train import DiffusersFamily
 from radial.train.lora import lora_parameters
@@ -85,11 +86,7 @@ def main():
     enable_radial_attention(model, height=train_step.HEIGHT, width=train_step.WIDTH, num_frames=num_frames,
                             dense_layers=0, dense_timesteps=0)
     lines += report("radial, every layer", kernel_times_ms(model, family, batch, optimizer, dense=False), args.top)
-    text = "\n".join(lines)
-    print(text)
-    if args.out:
-        with open(args.out, "a") as f:
-            f.write(text + "\n")
+    publish(lines, args.out)
 
 
 if __name__ == "__main__":
