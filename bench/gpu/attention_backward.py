@@ -93,17 +93,17 @@ def main():
             return radial_cuda_backward.backward(dout, q, k, v, out, lse, layout, columns, scale,
                                                  deterministic=deterministic, grads=grads)
 
-        result["ours"], _ = time_ms(ours)
+        result["ours"] = time_ms(ours).median_ms
         result["split"] = kernel_split(ours)
         print(f"{name}: ours {result['ours']:.1f} ms ({eff_flops / result['ours'] / 1e9:.0f} eff TF/s); kernels "
               + ", ".join(f"{k} {v:.1f} ms" for k, v in result["split"].items()), flush=True)
         ours()
         mine = tuple(g.clone() for g in grads)
-        result["deterministic"], _ = time_ms(lambda: ours(deterministic=True))
+        result["deterministic"] = time_ms(lambda: ours(deterministic=True)).median_ms
         result["split_deterministic"] = kernel_split(lambda: ours(deterministic=True))
         result["agree_deterministic"] = max(relative(a, b) for a, b in zip(grads, mine))
         os.environ["RADIAL_CUDA_BACKWARD"] = "portable"
-        result["portable"], _ = time_ms(ours)
+        result["portable"] = time_ms(ours).median_ms
         result["agree_portable"] = max(relative(a, b) for a, b in zip(grads, mine))
         del os.environ["RADIAL_CUDA_BACKWARD"]
         print(f"  deterministic {result['deterministic']:.1f} ms (vs default rel {result['agree_deterministic']:.1e}), "
@@ -113,8 +113,8 @@ def main():
         if "cudnn" in baselines:
             with sdpa_kernel(SDPBackend.CUDNN_ATTENTION):
                 o = F.scaled_dot_product_attention(qt, kt, vt, scale=scale)
-                result["cudnn"], _ = time_ms(
-                    lambda: torch.autograd.grad(o, (qt, kt, vt), dout_t, retain_graph=True), min_reps=2)
+                result["cudnn"] = time_ms(
+                    lambda: torch.autograd.grad(o, (qt, kt, vt), dout_t, retain_graph=True), min_reps=2).median_ms
             del o
             print(f"  cudnn dense backward {result['cudnn']:.1f} ms", flush=True)
         if "flex" in baselines:
@@ -126,7 +126,8 @@ def main():
             ref = torch.autograd.grad(o, (qt, kt, vt), dout_t, retain_graph=True)
             result["agree"] = max(relative(m, r.transpose(1, 2)) for m, r in zip(mine, ref))
             del ref
-            result["flex"], _ = time_ms(lambda: torch.autograd.grad(o, (qt, kt, vt), dout_t, retain_graph=True))
+            result["flex"] = time_ms(
+                lambda: torch.autograd.grad(o, (qt, kt, vt), dout_t, retain_graph=True)).median_ms
             print(f"  flex backward {result['flex']:.1f} ms (ours vs flex, worst of dq/dk/dv: rel {result['agree']:.1e})",
                   flush=True)
             del bm, o

@@ -17,11 +17,15 @@ import statistics
 import sys
 import time
 
+from dataclasses import dataclass
+from typing import Optional
+
 import torch
 import torch.nn.functional as F
 from torch.nn.attention import SDPBackend, sdpa_kernel
 
 import radial_cuda
+from gpu_clocks import ClockMonitor, describe
 
 # name, frames, tokens per frame, text tokens, decay, sink, heads
 ANCHORS = [
@@ -34,10 +38,18 @@ ANCHORS = [
 
 
 TIMING = "queued"  # set by --timing
+CLOCKS: Optional[ClockMonitor] = None  # set while main() runs: what the GPU ran at during each timing
 
 
-def time_ms(fn, min_reps=3, max_reps=20, budget_s=1.5):
-    """Median of per-call CUDA-event times after one warm-up call.
+@dataclass
+class Timing:
+    median_ms: float
+    times_ms: list
+    clocks: Optional[dict]  # gpu_clocks.ClockMonitor.summary over the timed calls, None without a monitor
+
+
+def time_ms(fn, min_reps=3, max_reps=20, budget_s=1.5) -> Timing:
+    """Median of per-call CUDA-event times after one warm-up call, and the GPU's clocks meanwhile.
 
     "queued" (the default): the calls are enqueued back to back and synchronised once at the end, as a
     model's layers are: the host's launch work for a call overlaps the GPU's previous call, and each
@@ -52,6 +64,7 @@ def time_ms(fn, min_reps=3, max_reps=20, budget_s=1.5):
     end.synchronize()
     reps = int(min(max_reps, max(min_reps, budget_s * 1e3 / max(start.elapsed_time(end), 1e-3))))
     events = [(torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)) for _ in range(reps)]
+    t0 = time.monotonic()
     for start, end in events:
         start.record()
         fn()
@@ -59,8 +72,27 @@ def time_ms(fn, min_reps=3, max_reps=20, budget_s=1.5):
         if TIMING == "synced":
             end.synchronize()
     torch.cuda.synchronize()
+    t1 = time.monotonic()
     times = [start.elapsed_time(end) for start, end in events]
-    return statistics.median(times), times
+    return Timing(statistics.median(times), times, CLOCKS.summary(t0, t1) if CLOCKS else None)
+
+
+def clock_table(rows: list, columns: list) -> list:
+    """Markdown lines: per case, the median SM clock, power and power-capped share during each timing
+    (columns: (result key, heading)); nothing where no clocks were read."""
+    columns = [(key, heading) for key, heading in columns if any(r.get(f"clocks_{key}") for r in rows)]
+    if not columns:
+        return []
+    return [
+        "",
+        "GPU clocks during the timed calls (nvidia-smi every 20 ms: median SM clock, median power, share of"
+        " samples with the power cap active):",
+        "",
+        "| case | " + " | ".join(heading for _, heading in columns) + " |",
+        "|---|" + "---|" * len(columns),
+        *(f"| {r['case']} | " + " | ".join(describe(r.get(f"clocks_{key}")) for key, _ in columns) + " |"
+          for r in rows),
+    ]
 
 
 def flex_block_mask(layout, s):
@@ -86,27 +118,8 @@ def flex_block_mask(layout, s):
                                     seq_lengths=(s, s))
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--out", default=None, help="write the markdown table here")
-    parser.add_argument("--baselines", default="cudnn,fa2,flex", help="comma list of cudnn, fa2, flex, none")
-    parser.add_argument("--fa2-max-seq", type=int, default=120_000, help="skip FA2 dense above this length")
-    parser.add_argument("--impl", choices=("package", "shim"), default="shim",
-                        help="call our kernel through the radial package's operator or the ctypes shim")
-    parser.add_argument("--families", default="auto,portable",
-                        help="our kernels to time: auto (sm_90a on Hopper), portable (sm_80+)")
-    parser.add_argument("--only", default=None, help="regular expression selecting anchor names")
-    parser.add_argument("--timing", choices=("queued", "synced"), default="queued",
-                        help="calls enqueued back to back (default) or each waited for (see time_ms)")
-    parser.add_argument("--head-dim", type=int, choices=(64, 128), default=128,
-                        help="64: the same model width in twice the heads (the anchors use 128)")
-    args = parser.parse_args()
-    global TIMING
-    TIMING = args.timing
-    baselines = set(args.baselines.split(","))
-    torch.manual_seed(0)
-    dev = torch.cuda.get_device_name()
-    print(f"device {dev}, torch {torch.__version__}, cuDNN {torch.backends.cudnn.version()}", flush=True)
+def measure(args, baselines: set) -> list:
+    """Times every selected anchor: one result dict per case."""
     rows = []
     for name, frames, tpf, text, decay, sink, heads in ANCHORS:
         if args.only and not re.search(args.only, name):
@@ -128,7 +141,11 @@ def main():
             def ours():
                 radial_cuda.forward(q, k, v, layout, scale, out=out, lse=lse)
         s = layout.seq_len
-        q, k, v = (torch.randn(1, s, heads, d, device="cuda", dtype=torch.bfloat16) for _ in range(3))
+        if args.memory == "bhsd":  # each head's tokens contiguous: (B, S, H, D) views of (B, H, S, D) storage
+            q, k, v = (torch.randn(1, heads, s, d, device="cuda", dtype=torch.bfloat16).transpose(1, 2)
+                       for _ in range(3))
+        else:
+            q, k, v = (torch.randn(1, s, heads, d, device="cuda", dtype=torch.bfloat16) for _ in range(3))
         scale = 1.0 / math.sqrt(d)
         dense_flops = 4.0 * s * s * d * heads
         eff_flops = dense_flops * layout.density
@@ -139,18 +156,21 @@ def main():
             if family not in args.families.split(","):
                 continue
             os.environ["RADIAL_CUDA_FORWARD"] = family
-            result[key], _ = time_ms(ours)
-            print(f"{name}: {key} {result[key]:.1f} ms ({eff_flops / result[key] / 1e9:.0f} eff TF/s)", flush=True)
+            timing = time_ms(ours, max_reps=args.max_reps, budget_s=args.budget_s)
+            result[key], result[f"clocks_{key}"] = timing.median_ms, timing.clocks
+            print(f"{name}: {key} {result[key]:.1f} ms ({eff_flops / result[key] / 1e9:.0f} eff TF/s;"
+                  f" {describe(timing.clocks)})", flush=True)
         os.environ["RADIAL_CUDA_FORWARD"] = "auto"
         qt, kt, vt = (t.transpose(1, 2) for t in (q, k, v))  # (B, H, S, D) views
         if "cudnn" in baselines:
             with sdpa_kernel(SDPBackend.CUDNN_ATTENTION):
-                result["cudnn"], _ = time_ms(lambda: F.scaled_dot_product_attention(qt, kt, vt, scale=scale),
-                                             min_reps=2)
-            print(f"  cudnn {result['cudnn']:.1f} ms", flush=True)
+                timing = time_ms(lambda: F.scaled_dot_product_attention(qt, kt, vt, scale=scale), min_reps=2)
+            result["cudnn"], result["clocks_cudnn"] = timing.median_ms, timing.clocks
+            print(f"  cudnn {result['cudnn']:.1f} ms ({describe(timing.clocks)})", flush=True)
         if "fa2" in baselines and s <= args.fa2_max_seq:
             with sdpa_kernel(SDPBackend.FLASH_ATTENTION):
-                result["fa2"], _ = time_ms(lambda: F.scaled_dot_product_attention(qt, kt, vt, scale=scale), min_reps=2)
+                result["fa2"] = time_ms(lambda: F.scaled_dot_product_attention(qt, kt, vt, scale=scale),
+                                        min_reps=2).median_ms
             print(f"  fa2 {result['fa2']:.1f} ms", flush=True)
         if "flex" in baselines:
             from torch.nn.attention.flex_attention import flex_attention
@@ -163,7 +183,8 @@ def main():
             else:
                 radial_cuda.forward(q, k, v, layout, scale, out=out, lse=lse)
             result["agree"] = ((out.float() - ref.float()).norm() / ref.float().norm()).item()
-            result["flex"], _ = time_ms(lambda: flex(qt, kt, vt, block_mask=bm, scale=scale))
+            timing = time_ms(lambda: flex(qt, kt, vt, block_mask=bm, scale=scale))
+            result["flex"], result["clocks_flex"] = timing.median_ms, timing.clocks
             print(f"  flex {result['flex']:.1f} ms (ours vs flex rel {result['agree']:.1e})", flush=True)
             del bm, ref
         result["eff_flops"] = eff_flops
@@ -171,6 +192,40 @@ def main():
         rows.append(result)
         del q, k, v, out, lse, qt, kt, vt
         torch.cuda.empty_cache()
+    return rows
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--out", default=None, help="write the markdown table here")
+    parser.add_argument("--baselines", default="cudnn,fa2,flex", help="comma list of cudnn, fa2, flex, none")
+    parser.add_argument("--fa2-max-seq", type=int, default=120_000, help="skip FA2 dense above this length")
+    parser.add_argument("--impl", choices=("package", "shim"), default="shim",
+                        help="call our kernel through the radial package's operator or the ctypes shim")
+    parser.add_argument("--families", default="auto,portable",
+                        help="our kernels to time: auto (sm_90a on Hopper), portable (sm_80+)")
+    parser.add_argument("--only", default=None, help="regular expression selecting anchor names")
+    parser.add_argument("--timing", choices=("queued", "synced"), default="queued",
+                        help="calls enqueued back to back (default) or each waited for (see time_ms)")
+    parser.add_argument("--budget-s", type=float, default=1.5,
+                        help="seconds of GPU time for timing ours (at most --max-reps calls, at least 3)")
+    parser.add_argument("--max-reps", type=int, default=20, help="the most timed calls of ours")
+    parser.add_argument("--memory", choices=("bshd", "bhsd"), default="bshd",
+                        help="storage order of q, k, v: (B, S, H, D) as the projections write it, or each head's"
+                             " tokens contiguous (the kernels take either through strides)")
+    parser.add_argument("--head-dim", type=int, choices=(64, 128), default=128,
+                        help="64: the same model width in twice the heads (the anchors use 128)")
+    args = parser.parse_args()
+    global TIMING
+    TIMING = args.timing
+    baselines = set(args.baselines.split(","))
+    torch.manual_seed(0)
+    dev = torch.cuda.get_device_name()
+    print(f"device {dev}, torch {torch.__version__}, cuDNN {torch.backends.cudnn.version()}", flush=True)
+    global CLOCKS
+    with ClockMonitor() as monitor:
+        CLOCKS = monitor
+        rows = measure(args, baselines)
 
     def cell(r, key, flops):
         if key not in r:
@@ -179,7 +234,8 @@ def main():
 
     lines = [
         f"device: {dev}; torch {torch.__version__}; cuDNN {torch.backends.cudnn.version()};"
-        f" bf16, head dim {args.head_dim}, batch 1; ours through the {args.impl}; timing {args.timing}",
+        f" bf16, head dim {args.head_dim}, batch 1, q/k/v stored {args.memory}; ours through the {args.impl};"
+        f" timing {args.timing}",
         "",
         "| case | S | H | density | ours (eff. TF/s) | ours, portable kernel | cuDNN dense (TF/s) | FA2 dense (TF/s)"
         " | Flex + block mask (eff.) | ours vs cuDNN | ours vs Flex | ideal |",
@@ -193,6 +249,8 @@ def main():
             f" | {cell(r, 'portable', r['eff_flops'])} | {cell(r, 'cudnn', r['dense_flops'])}"
             f" | {cell(r, 'fa2', r['dense_flops'])} | {cell(r, 'flex', r['eff_flops'])}"
             f" | {vs_cudnn} | {vs_flex} | {1 / r['density']:.2f}x |")
+    lines += clock_table(rows, [("ours", "ours"), ("portable", "ours, portable"), ("cudnn", "cuDNN dense"),
+                                ("flex", "Flex + block mask")])
     table = "\n".join(lines)
     print(table)
     if args.out:

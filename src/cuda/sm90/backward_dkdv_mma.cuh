@@ -34,7 +34,7 @@ __device__ __forceinline__ void issue_fragments_by_tile(float (&acc)[Traits::kHe
 #pragma unroll
   for (int ks = 0; ks < Traits::kTileQ / 16; ++ks) {
     const uint64_t desc_b = smem_descriptor(b + ks * 16 * 128, Traits::kHalfBytesTile, 1024);
-    wgmma_rs_b_mn_major<typename Traits::Element>(acc, a[ks], desc_b, 1);
+    wgmma_rs<typename Traits::Element, 1>(acc, a[ks], desc_b, 1);
   }
 }
 

@@ -24,6 +24,9 @@ __device__ __forceinline__ void store_output(const ForwardParams& p, float (&o)[
   using Element = typename Traits::Element;
   const int g = lane / 4;
   const int t = lane % 4;
+  // The staging overwrites the warp's Q rows, which other lanes of the warp read (load_q_fragments); with
+  // no key block in the row nothing else has synchronised the warp since.
+  __syncwarp();
 #pragma unroll
   for (int r = 0; r < 2; ++r) {
     // Rows without a single weighted key: out = 0, lse = -inf (the contract).

@@ -2,8 +2,9 @@
 // The Hopper (sm_90a) block-sparse attention forward, FA3-style: one CTA per (query block, head,
 // batch) with three warpgroups. Warpgroup 0 is the producer: one thread issues TMA copies of Q and of
 // the K/V tiles of exactly the kept key blocks (CSR row), into a two-stage ring guarded by mbarriers.
-// Warpgroups 1 and 2 each own 64 query rows: S = Q K^T on wgmma from shared memory, the online
-// softmax in f32 registers, O += P V with P straight from registers, pipelined within the warpgroup.
+// Warpgroups 1 and 2 each own 64 query rows: S = Q K^T on wgmma (Q held in registers, K from shared
+// memory), the online softmax in f32 registers, O += P V with P straight from registers, pipelined
+// within the warpgroup.
 #include <cmath>
 #include <cstdint>
 
@@ -80,12 +81,14 @@ __device__ __forceinline__ void consume(const ForwardParams& p, SharedStorage<Tr
   // Consumer 0 goes first: consumer 1 hands it the first turn.
   if (consumer == 1) pass_turn();
   mbarrier_wait(&smem.q_full, 0);
+  uint32_t q_frag[D / 16][4];  // this warp's Q rows, held for the whole row of key blocks
+  load_q_fragments<Traits>(q_frag, smem.q, row0, warp, lane);
   if (num_tiles > 0) {
     mbarrier_wait(&smem.k_full[0], 0);
     fence_fragment(s);
     wait_turn();
     wgmma_fence();
-    issue_qk<Traits>(s, smem.q, smem.k[0], row0);
+    issue_qk<Traits>(s, q_frag, smem.k[0]);
     wgmma_commit();
     pass_turn();
     wgmma_wait<0>();
@@ -104,7 +107,7 @@ __device__ __forceinline__ void consume(const ForwardParams& p, SharedStorage<Tr
     mbarrier_wait(&smem.v_full[prev], ((tile - 1) / Traits::kStages) & 1);
     wait_turn();
     wgmma_fence();
-    issue_qk<Traits>(s, smem.q, smem.k[stage], row0);
+    issue_qk<Traits>(s, q_frag, smem.k[stage]);
     wgmma_commit();
     issue_pv<Traits>(o, prob, smem.v[prev]);
     wgmma_commit();

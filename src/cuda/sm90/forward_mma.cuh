@@ -1,18 +1,20 @@
 #pragma once
-// The warpgroup-level products of one key block on wgmma: S = Q K^T (both from shared memory) and
-// O += P V (P from registers, V read MN-major from shared memory). Both only issue: the caller
-// commits and waits, so that one product can run while the softmax of another proceeds.
+// The warpgroup-level products of one key block on wgmma: S = Q K^T (Q from registers or shared memory,
+// K from shared memory) and O += P V (P from registers, V read MN-major from shared memory). Both only
+// issue: the caller commits and waits, so that one product can run while the softmax of another proceeds.
 #include <cmath>
 #include <cstdint>
 
 #include "common/pack.cuh"
+#include "common/sm80_primitives.cuh"
 #include "sm90/forward_traits.cuh"
 #include "sm90/primitives.cuh"
 #include "sm90/wgmma.cuh"
 
 namespace radial::cuda::sm90 {
 
-// s: (64, BLK_K) per warpgroup = Q rows row0 .. row0 + 63 of the (BLK_Q, D) tile @ K^T.
+// s: (64, BLK_K) per warpgroup = Q rows row0 .. row0 + 63 of the (BLK_Q, D) tile @ K^T, both from shared
+// memory (the deterministic dQ kernel's S and dP).
 template <typename Traits>
 __device__ __forceinline__ void issue_qk(float (&s)[Traits::kBlockK / 8][4], const unsigned char* q,
                                          const unsigned char* k, int row0) {
@@ -27,6 +29,39 @@ __device__ __forceinline__ void issue_qk(float (&s)[Traits::kBlockK / 8][4], con
   }
 }
 
+// The forward keeps its warpgroup's Q rows in registers for the whole row: S = Q K^T then reads only K
+// from shared memory. Measured on an H100 (bench/results/2026-11-25-gpu-kernels.md, section 7): 2 - 5 %
+// faster at every anchor shape than reading Q from shared memory for each key block.
+
+// q_frag: this warp's 16 of the warpgroup's 64 Q rows (row0 ..) as wgmma A fragments, one per 16
+// head-dim columns, read once from the swizzled (HALVES, BLK_Q, 64) tile.
+template <typename Traits>
+__device__ __forceinline__ void load_q_fragments(uint32_t (&q_frag)[Traits::kHeadDim / 16][4], const unsigned char* q,
+                                                 int row0, int warp, int lane) {
+  const uint32_t base = smem_addr(q);
+  const int matrix = lane / 8;  // 0: rows 0-7 k 0-7, 1: rows 8-15 k 0-7, 2: rows 0-7 k 8-15, 3: rows 8-15 k 8-15
+  const int row = row0 + warp * 16 + (matrix % 2) * 8 + lane % 8;
+#pragma unroll
+  for (int ks = 0; ks < Traits::kHeadDim / 16; ++ks) {
+    const int chunk = 2 * ks + matrix / 2;  // 16-byte chunk of the row, 0 .. D / 8 - 1
+    const uint32_t offset = (chunk / 8) * Traits::kHalfBytesQ + row * 128 + (((chunk % 8) ^ (row % 8)) << 4);
+    sm80::ldmatrix_x4(q_frag[ks], base + offset);
+  }
+}
+
+// s: (64, BLK_K) per warpgroup = Q (its q_frag rows) @ K^T.
+template <typename Traits>
+__device__ __forceinline__ void issue_qk(float (&s)[Traits::kBlockK / 8][4],
+                                         const uint32_t (&q_frag)[Traits::kHeadDim / 16][4], const unsigned char* k) {
+#pragma unroll
+  for (int ks = 0; ks < Traits::kHeadDim / 16; ++ks) {
+    const int half = ks / 4;
+    const int step_bytes = (ks % 4) * 32;
+    const uint64_t desc_k = smem_descriptor(k + half * Traits::kHalfBytesKV + step_bytes, 16, 1024);
+    wgmma_rs<typename Traits::Element, 0>(s, q_frag[ks], desc_k, ks > 0);
+  }
+}
+
 // o: (64, D) per warpgroup += P (64, BLK_K) @ V (BLK_K, D).
 template <typename Traits>
 __device__ __forceinline__ void issue_pv(float (&o)[Traits::kHeadDim / 8][4], const uint32_t (&prob)[Traits::kBlockK / 16][4],
@@ -35,7 +70,7 @@ __device__ __forceinline__ void issue_pv(float (&o)[Traits::kHeadDim / 8][4], co
   for (int ks = 0; ks < Traits::kBlockK / 16; ++ks) {
     // 16 keys per step: 16 rows of 128 bytes in each half; the halves are kHalfBytesKV apart.
     const uint64_t desc_v = smem_descriptor(v + ks * 16 * 128, Traits::kHalfBytesKV, 1024);
-    wgmma_rs_b_mn_major<typename Traits::Element>(o, prob[ks], desc_v, 1);
+    wgmma_rs<typename Traits::Element, 1>(o, prob[ks], desc_v, 1);
   }
 }
 

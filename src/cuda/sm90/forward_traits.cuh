@@ -15,10 +15,10 @@ struct ForwardTraits {
   static constexpr int kThreads = 128 * (1 + kConsumerWarpgroups);  // warpgroup 0 produces
   // Three stages (224 KB) measured the same as two on an H100 (bench/results/): two leave room.
   static constexpr int kStages = 2;
-  // Register hand-off: the producer needs few, the consumers hold S (64 x 128) and O (64 x 128) in f32.
-  // 24/240 measured the same as 40/232.
-  static constexpr int kProducerRegs = 40;
-  static constexpr int kConsumerRegs = 232;
+  // Register hand-off: the producer needs few; the consumers hold S and O (64 x 128 each) in f32, P, and
+  // their Q rows as bf16 A fragments (32 registers at head dim 128).
+  static constexpr int kProducerRegs = 24;
+  static constexpr int kConsumerRegs = 240;
   // TMA boxes are 64 elements (128 bytes, the swizzle width) wide: a (rows, D) tile is HALVES = D / 64
   // (rows, 64) boxes ("halves") stored one after the other.
   static constexpr int kHalfCols = 64;

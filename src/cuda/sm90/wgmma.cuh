@@ -2,8 +2,8 @@
 // The wgmma instructions the Hopper kernels issue, m64nNk16 with an f32 accumulator, N = 64 or 128
 // chosen by the accumulator's size (head dim 64 or 128, or the backward's 64-query tiles):
 //   wgmma_ss             A and B from shared memory (descriptors), either operand K- or MN-major;
-//   wgmma_rs_b_mn_major  A from registers (the mma.sync m16n8k16 A-fragment layout per warp), B
-//                        MN-major in shared memory.
+//   wgmma_rs             A from registers (the mma.sync m16n8k16 A-fragment layout per warp), B from
+//                        shared memory, K- or MN-major.
 // The accumulator d: (64, N) f32 per warpgroup, laid out like N / 8 mma.sync m16n8 C fragments per
 // warp: d[n][0..1] = row 16 * warp + lane / 4, cols 8n + 2 (lane % 4) + {0, 1}; d[n][2..3] = that
 // row + 8. accumulate = 0 overwrites d. Only issue: callers fence, commit and wait (primitives.cuh).
@@ -67,31 +67,30 @@ __device__ __forceinline__ void wgmma_ss(float (&d)[8][4], uint64_t desc_a, uint
 #endif
 }
 
-// A (64, 16) from registers, B (16, N) MN-major in shared memory.
-template <typename Element>
-__device__ __forceinline__ void wgmma_rs_b_mn_major(float (&d)[16][4], const uint32_t (&a)[4], uint64_t desc_b,
-                                                    int accumulate) {
+// A (64, 16) from registers, B from shared memory: TRANS_B 0 = K-major (K in S = Q K^T with Q held in
+// registers), 1 = MN-major (V in O += P V).
+template <typename Element, int TRANS_B>
+__device__ __forceinline__ void wgmma_rs(float (&d)[16][4], const uint32_t (&a)[4], uint64_t desc_b, int accumulate) {
 #ifdef RADIAL_SM90_ENABLED
 #define RADIAL_WGMMA_RS_N128(TYPE)                                                                          \
   asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %69, 0;\n"                                                 \
                "wgmma.mma_async.sync.aligned.m64n128k16.f32." TYPE "." TYPE " " RADIAL_WGMMA_REGS_N128          \
-               ", {%64, %65, %66, %67}, %68, p, 1, 1, 1;\n}\n"                                              \
+               ", {%64, %65, %66, %67}, %68, p, 1, 1, %70;\n}\n"                                            \
                : RADIAL_WGMMA_ACC_N128(d)                                                                   \
-               : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(desc_b), "r"(accumulate))
+               : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(desc_b), "r"(accumulate), "n"(TRANS_B))
   RADIAL_WGMMA_BY_ELEMENT(Element, RADIAL_WGMMA_RS_N128)
 #undef RADIAL_WGMMA_RS_N128
 #endif
 }
-template <typename Element>
-__device__ __forceinline__ void wgmma_rs_b_mn_major(float (&d)[8][4], const uint32_t (&a)[4], uint64_t desc_b,
-                                                    int accumulate) {
+template <typename Element, int TRANS_B>
+__device__ __forceinline__ void wgmma_rs(float (&d)[8][4], const uint32_t (&a)[4], uint64_t desc_b, int accumulate) {
 #ifdef RADIAL_SM90_ENABLED
 #define RADIAL_WGMMA_RS_N64(TYPE)                                                                           \
   asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %37, 0;\n"                                                 \
                "wgmma.mma_async.sync.aligned.m64n64k16.f32." TYPE "." TYPE " " RADIAL_WGMMA_REGS_N64            \
-               ", {%32, %33, %34, %35}, %36, p, 1, 1, 1;\n}\n"                                              \
+               ", {%32, %33, %34, %35}, %36, p, 1, 1, %38;\n}\n"                                            \
                : RADIAL_WGMMA_ACC_N64(d)                                                                    \
-               : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(desc_b), "r"(accumulate))
+               : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(desc_b), "r"(accumulate), "n"(TRANS_B))
   RADIAL_WGMMA_BY_ELEMENT(Element, RADIAL_WGMMA_RS_N64)
 #undef RADIAL_WGMMA_RS_N64
 #endif
