@@ -16,7 +16,6 @@ import re
 import statistics
 import sys
 import time
-
 from dataclasses import dataclass
 from typing import Optional
 

@@ -25,9 +25,8 @@ import sys
 
 import torch
 
-import radial_cuda
-from attention_forward import ANCHORS, time_ms
 import attention_forward
+import radial_cuda
 from gpu_clocks import ClockMonitor, describe
 from provenance import commit
 from report import publish
@@ -102,7 +101,7 @@ def main():
     rows = []
     with ClockMonitor() as monitor:
         attention_forward.CLOCKS = monitor
-        for name, frames, tpf, text, decay, sink, heads in ANCHORS:
+        for name, frames, tpf, text, decay, sink, heads in attention_forward.ANCHORS:
             if not re.search(args.only, name):
                 continue
             full = radial_cuda.Layout.radial(frames, tpf, text, decay, sink)
@@ -118,7 +117,8 @@ def main():
             def run(layout, query):
                 out = torch.empty_like(query)
                 lse = torch.empty(1, heads, s, device="cuda", dtype=torch.float32)
-                timing = time_ms(lambda: radial_cuda.forward(query, k, v, layout, scale, out=out, lse=lse))
+                timing = attention_forward.time_ms(
+                    lambda: radial_cuda.forward(query, k, v, layout, scale, out=out, lse=lse))
                 return timing, out, lse
 
             result = {"case": name, "near share": near.nnz / full.nnz}
