@@ -24,7 +24,8 @@ from torch.nn.attention import SDPBackend, sdpa_kernel
 import radial_cuda
 import radial_cuda_backward
 import attention_forward
-from attention_forward import flex_block_mask, time_ms
+from attention_forward import clock_table, flex_block_mask, time_ms
+from gpu_clocks import ClockMonitor
 
 # name, frames, tokens per frame, text tokens, decay, sink, heads (as bench/gpu/attention_forward.py)
 ANCHORS = [
@@ -56,22 +57,8 @@ def kernel_split(fn):
     return split
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--out", default=None, help="write the markdown table here")
-    parser.add_argument("--baselines", default="cudnn,flex", help="comma list of cudnn, flex, none")
-    parser.add_argument("--only", default="^(Wan2.1 720p 81 f|HunyuanVideo 720p 117 f)$",
-                        help="regular expression selecting anchor names")
-    parser.add_argument("--timing", choices=("queued", "synced"), default="queued",
-                        help="calls enqueued back to back (default) or each waited for (attention_forward.time_ms)")
-    parser.add_argument("--head-dim", type=int, choices=(64, 128), default=128,
-                        help="64: the same model width in twice the heads (the anchors use 128)")
-    args = parser.parse_args()
-    attention_forward.TIMING = args.timing
-    baselines = set(args.baselines.split(","))
-    torch.manual_seed(0)
-    dev = torch.cuda.get_device_name()
-    print(f"device {dev}, torch {torch.__version__}, cuDNN {torch.backends.cudnn.version()}", flush=True)
+def measure(args, baselines: set) -> list:
+    """Times every selected anchor: one result dict per case."""
     rows = []
     for name, frames, tpf, text, decay, sink, heads in ANCHORS:
         if args.only and not re.search(args.only, name):
@@ -93,7 +80,8 @@ def main():
             return radial_cuda_backward.backward(dout, q, k, v, out, lse, layout, columns, scale,
                                                  deterministic=deterministic, grads=grads)
 
-        result["ours"] = time_ms(ours).median_ms
+        timing = time_ms(ours)
+        result["ours"], result["clocks_ours"] = timing.median_ms, timing.clocks
         result["split"] = kernel_split(ours)
         print(f"{name}: ours {result['ours']:.1f} ms ({eff_flops / result['ours'] / 1e9:.0f} eff TF/s); kernels "
               + ", ".join(f"{k} {v:.1f} ms" for k, v in result["split"].items()), flush=True)
@@ -113,8 +101,8 @@ def main():
         if "cudnn" in baselines:
             with sdpa_kernel(SDPBackend.CUDNN_ATTENTION):
                 o = F.scaled_dot_product_attention(qt, kt, vt, scale=scale)
-                result["cudnn"] = time_ms(
-                    lambda: torch.autograd.grad(o, (qt, kt, vt), dout_t, retain_graph=True), min_reps=2).median_ms
+                timing = time_ms(lambda: torch.autograd.grad(o, (qt, kt, vt), dout_t, retain_graph=True), min_reps=2)
+            result["cudnn"], result["clocks_cudnn"] = timing.median_ms, timing.clocks
             del o
             print(f"  cudnn dense backward {result['cudnn']:.1f} ms", flush=True)
         if "flex" in baselines:
@@ -126,8 +114,8 @@ def main():
             ref = torch.autograd.grad(o, (qt, kt, vt), dout_t, retain_graph=True)
             result["agree"] = max(relative(m, r.transpose(1, 2)) for m, r in zip(mine, ref))
             del ref
-            result["flex"] = time_ms(
-                lambda: torch.autograd.grad(o, (qt, kt, vt), dout_t, retain_graph=True)).median_ms
+            timing = time_ms(lambda: torch.autograd.grad(o, (qt, kt, vt), dout_t, retain_graph=True))
+            result["flex"], result["clocks_flex"] = timing.median_ms, timing.clocks
             print(f"  flex backward {result['flex']:.1f} ms (ours vs flex, worst of dq/dk/dv: rel {result['agree']:.1e})",
                   flush=True)
             del bm, o
@@ -136,6 +124,28 @@ def main():
         rows.append(result)
         del q, k, v, dout, out, lse, grads, mine, qt, kt, vt, dout_t
         torch.cuda.empty_cache()
+    return rows
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--out", default=None, help="write the markdown table here")
+    parser.add_argument("--baselines", default="cudnn,flex", help="comma list of cudnn, flex, none")
+    parser.add_argument("--only", default="^(Wan2.1 720p 81 f|HunyuanVideo 720p 117 f)$",
+                        help="regular expression selecting anchor names")
+    parser.add_argument("--timing", choices=("queued", "synced"), default="queued",
+                        help="calls enqueued back to back (default) or each waited for (attention_forward.time_ms)")
+    parser.add_argument("--head-dim", type=int, choices=(64, 128), default=128,
+                        help="64: the same model width in twice the heads (the anchors use 128)")
+    args = parser.parse_args()
+    attention_forward.TIMING = args.timing
+    baselines = set(args.baselines.split(","))
+    torch.manual_seed(0)
+    dev = torch.cuda.get_device_name()
+    print(f"device {dev}, torch {torch.__version__}, cuDNN {torch.backends.cudnn.version()}", flush=True)
+    with ClockMonitor() as monitor:
+        attention_forward.CLOCKS = monitor
+        rows = measure(args, baselines)
 
     def cell(r, key, flops):
         return f"{r[key]:.1f} ms ({flops / r[key] / 1e9:.0f})" if key in r else "—"
@@ -157,6 +167,7 @@ def main():
             f"{cell(r, 'deterministic', r['eff_flops'])} | {cell(r, 'portable', r['eff_flops'])} | "
             f"{cell(r, 'cudnn', r['dense_flops'])} | {cell(r, 'flex', r['eff_flops'])} | {vs_cudnn} | {vs_flex} | "
             f"{1 / r['density']:.2f}x | {agree} |")
+    lines += clock_table(rows, [("ours", "ours"), ("cudnn", "cuDNN dense"), ("flex", "Flex + block mask")])
     lines += ["", "Our kernels, one call (profiler, device ms):", ""]
     for r in rows:
         lines.append(f"- {r['case']}: " + ", ".join(f"{k} {v:.1f}" for k, v in r["split"].items()))
