@@ -8,7 +8,8 @@ which the rows of the same spatial position share across all frames. One walk or
 
 This probe splits each row's kept blocks into those two parts and times our forward kernel, unchanged, on
 each part as its own block-sparse attention: the near part in row order, the far part in row order and
-with its rows taken position first (the query blocks permuted, K and V untouched). Each timing carries the
+with its rows taken position first (the query blocks permuted, K and V untouched), over all frames or
+within groups of 16 frames. Each timing carries the
 card's clock (gpu_clocks). No merge is run: a two-pass forward would add one read and one write of the
 output and its log-sum-exp, so the sum of the passes is a lower bound for it. The merged output of the two
 passes is checked against the one-pass output.
@@ -53,14 +54,17 @@ def split_layout(layout: radial_cuda.Layout, tokens_per_frame: int, sink: bool):
     return layout_of(near), layout_of(~near)
 
 
-def position_first_order(num_blocks: int, seq_len: int, tokens_per_frame: int) -> torch.Tensor:
-    """Query blocks sorted by (position in the frame, frame); a partial last block stays last, since the
-    kernel masks the tail of the last block only."""
+def position_first_order(num_blocks: int, seq_len: int, tokens_per_frame: int, group_frames: int = 0) -> torch.Tensor:
+    """Query blocks sorted by (position in the frame, frame), within groups of group_frames frames (0: all
+    frames one group); a partial last block stays last, since the kernel masks the tail of the last block
+    only."""
     full = seq_len // 128
     blocks = torch.arange(full)
     position = blocks * 128 % tokens_per_frame // 128
     frame = blocks * 128 // tokens_per_frame
-    order = blocks[torch.argsort(position * (frame.max() + 1) + frame, stable=True)]
+    group = frame // group_frames if group_frames else torch.zeros_like(frame)
+    frames = frame.max() + 1
+    order = blocks[torch.argsort((group * (position.max() + 1) + position) * frames + frame, stable=True)]
     if num_blocks > full:
         order = torch.cat([order, torch.tensor([full])])
     return order
@@ -109,8 +113,11 @@ def main():
             near, far = split_layout(full, tpf, sink)
             order = position_first_order(full.num_blocks, s, tpf)
             far_position_first = permute_rows(far, order)
+            grouped_order = position_first_order(full.num_blocks, s, tpf, group_frames=16)
+            far_grouped = permute_rows(far, grouped_order)
             q, k, v = (torch.randn(1, s, heads, d, device="cuda", dtype=torch.bfloat16) for _ in range(3))
             q_position_first = q[:, token_index(order, s)].contiguous()
+            q_grouped = q[:, token_index(grouped_order, s)].contiguous()
             scale = 1.0 / math.sqrt(d)
             flops_per_block = 4.0 * 128 * 128 * d * heads
 
@@ -124,7 +131,8 @@ def main():
             result = {"case": name, "near share": near.nnz / full.nnz}
             for key, layout, query in (("one pass", full, q), ("near, row order", near, q),
                                        ("far, row order", far, q),
-                                       ("far, position first", far_position_first, q_position_first)):
+                                       ("far, position first", far_position_first, q_position_first),
+                                       ("far, position first in 16-frame groups", far_grouped, q_grouped)):
                 timing, out, lse = run(layout, query)
                 result[key] = (timing.median_ms, layout.nnz * flops_per_block / timing.median_ms / 1e9, timing.clocks)
                 print(f"{name}: {key} {timing.median_ms:.1f} ms ({result[key][1]:.0f} eff TF/s; "
@@ -141,7 +149,7 @@ def main():
             merged = merge(near_out, near_lse, far_out, far_lse)
             result["agree"] = ((merged - reference).norm() / reference.norm()).item()
             rows.append(result)
-            del q, k, v, q_position_first, reference, near_out, near_lse, far_out, far_lse, merged
+            del q, k, v, q_position_first, q_grouped, reference, near_out, near_lse, far_out, far_lse, merged
             torch.cuda.empty_cache()
 
     def cell(r, key):
@@ -153,12 +161,14 @@ def main():
              " eff. TF/s over the blocks each pass computes; median SM clock of the timing",
              "",
              "| case | near share of blocks | one pass | near, row order | far, row order | far, position first"
-             " | near + far (position first) vs one pass | merged vs one pass (rel) |",
-             "|---|---|---|---|---|---|---|---|"]
+             " | far, position first in 16-frame groups | near + far (position first) vs one pass"
+             " | merged vs one pass (rel) |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         two_pass = r["near, row order"][0] + r["far, position first"][0]
         lines.append(f"| {r['case']} | {r['near share']:.2f} | {cell(r, 'one pass')} | {cell(r, 'near, row order')}"
                      f" | {cell(r, 'far, row order')} | {cell(r, 'far, position first')}"
+                     f" | {cell(r, 'far, position first in 16-frame groups')}"
                      f" | {r['one pass'][0] / two_pass:.3f}x | {r['agree']:.1e} |")
     publish(lines, args.out)
     return 0
