@@ -78,8 +78,21 @@ class Layout:
         return dense
 
 
-def forward(q, k, v, layout: Layout, scale: float, kv_valid_len=None, out=None, lse=None):
-    """q, k, v: (B, S, H, D) bf16/f16 CUDA tensors, unit last stride. Returns out (B, S, H, D), lse (B, H, S)."""
+def radial_schedule(frames: int, tokens_per_frame: int, text_tokens: int, decay: float, sink: bool) -> torch.Tensor:
+    """The two-pass forward plan of Layout.radial(...)'s mask (radial/forward_schedule.hpp), int32 on the GPU."""
+    lib = _shim()
+    size = ctypes.c_int64()
+    args = (ctypes.c_int64(frames), ctypes.c_int64(tokens_per_frame), ctypes.c_int64(text_tokens),
+            ctypes.c_double(decay), ctypes.c_int(int(sink)))
+    _check(lib.radial_shim_radial_schedule(*args, None, ctypes.byref(size)))
+    plan = torch.empty(size.value, dtype=torch.int32)
+    _check(lib.radial_shim_radial_schedule(*args, ctypes.c_void_p(plan.data_ptr()), ctypes.byref(size)))
+    return plan.cuda()
+
+
+def forward(q, k, v, layout: Layout, scale: float, kv_valid_len=None, out=None, lse=None, schedule=None):
+    """q, k, v: (B, S, H, D) bf16/f16 CUDA tensors, unit last stride. Returns out (B, S, H, D), lse (B, H, S).
+    schedule: the layout's two-pass plan (radial_schedule) on the GPU, or None for one pass."""
     b, s, h, _ = q.shape
     out = torch.empty_like(q) if out is None else out
     lse = torch.empty(b, h, s, dtype=torch.float32, device=q.device) if lse is None else lse
@@ -91,5 +104,6 @@ def forward(q, k, v, layout: Layout, scale: float, kv_valid_len=None, out=None, 
         ctypes.c_void_p(out.data_ptr()), ctypes.c_void_p(lse.data_ptr()), ctypes.c_int(_DTYPES[q.dtype]),
         ctypes.c_int(q.device.index or 0), _i64(list(q.shape)), _i64(strides), _i64(list(lse.stride())),
         ctypes.c_void_p(layout.row_offsets.data_ptr()), ctypes.c_void_p(layout.col_indices.data_ptr()),
-        ctypes.c_int32(layout.num_blocks), kv, ctypes.c_float(scale), ctypes.c_void_p(stream)))
+        ctypes.c_int32(layout.num_blocks), kv, ctypes.c_float(scale),
+        ctypes.c_void_p(schedule.data_ptr()) if schedule is not None else None, ctypes.c_void_p(stream)))
     return out, lse

@@ -24,6 +24,9 @@ struct AttentionForwardArgs {
   BlockSparseView layout;
   const int32_t* kv_valid_len = nullptr;  // on the device of q
   float scale = 0.0f;                     // softmax scale; > 0 and finite
+  // build_forward_schedule's plan for this layout (radial/forward_schedule.hpp), on the device of q, or
+  // null. The Hopper forward then runs in two passes for the GPU's L2; other backends ignore it.
+  const int32_t* forward_schedule = nullptr;
 };
 
 struct AttentionBackwardArgs {

@@ -100,12 +100,14 @@ void bind_attention(py::module_& m) {
 
   py::class_<AttentionForwardArgs>(m, "AttentionForwardArgs")
       .def(py::init([](TensorView q, TensorView k, TensorView v, TensorView out, TensorView lse,
-                       BlockSparseView layout, uintptr_t kv_valid_len, float scale) {
-             return AttentionForwardArgs{q, k, v, out, lse, layout, pointer<int32_t>(kv_valid_len), scale};
+                       BlockSparseView layout, uintptr_t kv_valid_len, float scale, uintptr_t forward_schedule) {
+             return AttentionForwardArgs{q,     k,    v, out, lse, layout, pointer<int32_t>(kv_valid_len),
+                                         scale, pointer<int32_t>(forward_schedule)};
            }),
            py::arg("q"), py::arg("k"), py::arg("v"), py::arg("out"), py::arg("lse"), py::arg("layout"),
-           py::arg("kv_valid_len"), py::arg("scale"),
-           "kv_valid_len: address of (B) int32 on q's device, 0 for none.");
+           py::arg("kv_valid_len"), py::arg("scale"), py::arg("forward_schedule") = 0,
+           "kv_valid_len: address of (B) int32 on q's device, 0 for none. forward_schedule: address of a radial "
+           "mask's two-pass plan (radial/forward_schedule.hpp) on q's device, 0 for none.");
 
   py::class_<AttentionBackwardArgs>(m, "AttentionBackwardArgs")
       .def(py::init([](TensorView q, TensorView k, TensorView v, TensorView out, TensorView dout, TensorView lse,

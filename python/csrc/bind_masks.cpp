@@ -9,6 +9,7 @@
 #include "bindings.hpp"
 #include "radial/block_mask.hpp"
 #include "radial/error.hpp"
+#include "radial/forward_schedule.hpp"
 #include "radial/layout.hpp"
 #include "radial/radial_mask.hpp"
 #include "radial/sparse_layout.hpp"
@@ -109,6 +110,14 @@ void bind_masks(py::module_& m) {
            "(num_blocks + 1) int32 CSC offsets, as bytes")
       .def("row_indices", [](const BlockSparseLayout& l) { return int32_bytes(l.row_indices()); },
            "(nnz) int32 query blocks of each key block, as bytes");
+
+  m.def(
+      "build_forward_schedule",
+      [](const BlockSparseLayout& layout, const SequenceLayout& sequence, const RadialParams& params) {
+        return int32_bytes(build_forward_schedule(layout, sequence, params));
+      },
+      py::arg("layout"), py::arg("sequence"), py::arg("params"),
+      "The two-pass forward plan of a radial layout (radial/forward_schedule.hpp), int32 as bytes");
 }
 
 }  // namespace radial::python

@@ -75,5 +75,6 @@ def attention(
         q, k, v = q.to(dtype), k.to(dtype), v.to(dtype)
     if scale is None:
         scale = 1.0 / math.sqrt(q.shape[-1])
-    out, _ = ops.attention_forward(q, k, v, *layout.index, kv_valid_len, float(scale), layout.block_size)
+    out, _ = ops.attention_forward(q, k, v, *layout.index, kv_valid_len, float(scale), layout.block_size,
+                                   layout.forward_schedule)
     return out

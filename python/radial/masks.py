@@ -56,9 +56,15 @@ def _int32_tensor(data: bytearray) -> torch.Tensor:
 class _HostMask:
     """The CPU-side state one mask's device copies share: the bit mask, its layout, the uploads."""
 
-    def __init__(self, block_mask: "_C.BlockMask", seq_len: int, block_size: int):
+    def __init__(self, block_mask: "_C.BlockMask", seq_len: int, block_size: int, spec: Optional[MaskSpec] = None):
         self.block_mask = block_mask
         self.layout = _C.BlockSparseLayout(block_mask, seq_len, block_size)
+        # A radial mask also carries its two-pass forward plan (the Hopper forward uses it at long lengths).
+        schedule = None
+        if spec is not None:
+            sequence, params = _core_spec(spec)
+            schedule = _int32_tensor(_C.build_forward_schedule(self.layout, sequence, params))
+        self.schedules: dict[torch.device, Optional[torch.Tensor]] = {torch.device("cpu"): schedule}
         cpu = BlockIndex(
             _int32_tensor(self.layout.row_offsets()),
             _int32_tensor(self.layout.col_indices()),
@@ -74,6 +80,12 @@ class _HostMask:
             cpu = self.uploads[torch.device("cpu")]
             index = self.uploads.setdefault(device, BlockIndex(*(t.to(device) for t in cpu)))
         return index
+
+    def schedule_on(self, device: torch.device) -> Optional[torch.Tensor]:
+        if device not in self.schedules:
+            cpu = self.schedules[torch.device("cpu")]
+            self.schedules.setdefault(device, cpu.to(device) if cpu is not None else None)
+        return self.schedules[device]
 
 
 def _normalize_device(device: DeviceLike) -> torch.device:
@@ -95,6 +107,8 @@ class RadialMask:
       block_size: tokens per block, both ways.
       num_blocks: ``nb = ceil(S / block_size)``.
       device: where :attr:`index` lives.
+      forward_schedule: for a radial mask, its two-pass forward plan, int32 on :attr:`device` (near blocks
+        in row order, then far blocks position first; radial/forward_schedule.hpp); ``None`` otherwise.
     """
 
     def __init__(self, host: _HostMask, spec: Optional[MaskSpec], device: torch.device):
@@ -102,6 +116,7 @@ class RadialMask:
         self.spec = spec
         self.device = device
         self.index: BlockIndex = host.index_on(device)
+        self.forward_schedule: Optional[torch.Tensor] = host.schedule_on(device)
 
     @classmethod
     def from_dense(cls, block_mask: torch.Tensor, seq_len: int, block_size: int = DEFAULT_BLOCK_SIZE) -> "RadialMask":
@@ -223,7 +238,7 @@ def _build(spec: MaskSpec) -> RadialMask:
     layout.validate()
     params.validate()
     bits = _C.build_radial_mask(layout, params)
-    return RadialMask(_HostMask(bits, layout.seq_len, layout.block_size), spec, torch.device("cpu"))
+    return RadialMask(_HostMask(bits, layout.seq_len, layout.block_size, spec), spec, torch.device("cpu"))
 
 
 def _spec(frames, tokens_per_frame, text_tokens, decay, sink, block_size) -> MaskSpec:
@@ -286,4 +301,4 @@ def read_mask(path: str) -> RadialMask:
     layout = file.layout
     spec = MaskSpec(layout.frames, layout.tokens_per_frame, layout.text_tokens, file.params.decay,
                     file.params.sink, layout.block_size)
-    return RadialMask(_HostMask(file.mask, layout.seq_len, layout.block_size), spec, torch.device("cpu"))
+    return RadialMask(_HostMask(file.mask, layout.seq_len, layout.block_size, spec), spec, torch.device("cpu"))

@@ -46,7 +46,7 @@ def random_layout(s, density, gen, empty_rows=0):
     return radial_cuda.Layout.from_dense(mask, s)
 
 
-def run_case(name, layout, b, s, h, d, dtype, gen, kv_valid_len=None, bhsd=False):
+def run_case(name, layout, b, s, h, d, dtype, gen, kv_valid_len=None, bhsd=False, schedule=None):
     scale_in = 1.7
     shape = (b, h, s, d) if bhsd else (b, s, h, d)
     q, k, v = (torch.randn(*shape, generator=gen, device="cpu").mul_(scale_in).to(dtype).cuda() for _ in range(3))
@@ -56,7 +56,7 @@ def run_case(name, layout, b, s, h, d, dtype, gen, kv_valid_len=None, bhsd=False
     scale = 1.0 / math.sqrt(d)
     out = torch.full((b, s, h, d), float("nan"), dtype=dtype, device="cuda")
     lse = torch.full((b, h, s), float("nan"), dtype=torch.float32, device="cuda")
-    radial_cuda.forward(q, k, v, layout, scale, kv, out=out, lse=lse)
+    radial_cuda.forward(q, k, v, layout, scale, kv, out=out, lse=lse, schedule=schedule)
     torch.cuda.synchronize()
     ref_out, ref_lse = oracle(q, k, v, layout, scale, kv)
     problems = []
@@ -94,6 +94,17 @@ def check_all(gen, dtype, d):
     ok &= run_case("radial wan (sink)", radial_cuda.Layout.radial(6, 300, 0, 0.2, True), 1, 1800, 2, d, dtype, gen)
     ok &= run_case("radial hunyuan + text, kv_valid_len", radial_cuda.Layout.radial(5, 256, 77, 0.95, False), 2,
                    5 * 256 + 77, 2, d, dtype, gen, kv_valid_len=[5 * 256 + 77, 5 * 256 + 20])
+    # The two-pass forward schedule (near blocks, then far blocks merged through the lse): sink, text
+    # tokens, a partial last block, kv_valid_len cutting into the far blocks, empty far rows.
+    schedule_cases = ((12, 300, 0, 1.0, True, None), (9, 256, 77, 0.95, False, [9 * 256 + 77, 700]),
+                      (20, 200, 45, 0.5, True, [20 * 200 + 45, 1000]))
+    os.environ["RADIAL_CUDA_FORWARD_SCHEDULE"] = "always"  # two passes even at these small sizes
+    for frames, tpf, text, decay, sink, kv in schedule_cases:
+        s_len = frames * tpf + text
+        ok &= run_case(f"schedule: {frames} f x {tpf} + {text}{', sink' if sink else ''}",
+                       radial_cuda.Layout.radial(frames, tpf, text, decay, sink), 2, s_len, 2, d, dtype, gen,
+                       kv_valid_len=kv, schedule=radial_cuda.radial_schedule(frames, tpf, text, decay, sink))
+    del os.environ["RADIAL_CUDA_FORWARD_SCHEDULE"]
     ok &= run_case("[B, H, S, D] strides", random_layout(640, 0.5, gen), 2, 640, 3, d, dtype, gen, bhsd=True)
     ok &= run_case("many blocks, long rows", random_layout(4000, 0.8, gen), 1, 4000, 2, d, dtype, gen)
     # 24 blocks x 6 heads x 2 batches = 288 CTAs: more than one wave on any GPU.

@@ -5,9 +5,11 @@
 #include <cstring>
 #include <exception>
 #include <string>
+#include <vector>
 
 #include "cuda/dispatch.hpp"
 #include "radial/attention.hpp"
+#include "radial/forward_schedule.hpp"
 #include "radial/radial_mask.hpp"
 #include "radial/sparse_layout.hpp"
 
@@ -65,12 +67,37 @@ int radial_shim_radial_csr(int64_t frames, int64_t tokens_per_frame, int64_t tex
   }
 }
 
+// The two-pass forward plan (radial/forward_schedule.hpp) of the same radial mask. Call once with a null
+// array to get its size, then again with an array of that size.
+int radial_shim_radial_schedule(int64_t frames, int64_t tokens_per_frame, int64_t text_tokens, double decay,
+                                int sink, int32_t* plan, int64_t* size) {
+  try {
+    radial::SequenceLayout layout;
+    layout.frames = frames;
+    layout.tokens_per_frame = tokens_per_frame;
+    layout.text_tokens = text_tokens;
+    radial::RadialParams params;
+    params.decay = decay;
+    params.sink = sink != 0;
+    const radial::BlockSparseLayout csr(radial::build_radial_mask(layout, params), layout.seq_len(),
+                                        layout.block_size);
+    const std::vector<int32_t> schedule = radial::build_forward_schedule(csr, layout, params);
+    *size = static_cast<int64_t>(schedule.size());
+    if (plan) std::memcpy(plan, schedule.data(), schedule.size() * sizeof(int32_t));
+    return 0;
+  } catch (const std::exception& e) {
+    return fail(e);
+  }
+}
+
 // dtype: 0 bf16, 1 f16. shape (4) and the three (4)-strides of q/k/v/out (rows: q, k, v, out) and
-// the (3) strides of lse, all in elements. Layout arrays and kv_valid_len live on the GPU.
+// the (3) strides of lse, all in elements. Layout arrays, kv_valid_len and the forward schedule (or
+// null) live on the GPU.
 int radial_shim_forward(void* q, void* k, void* v, void* out, float* lse, int dtype, int device,
                         const int64_t* shape, const int64_t* strides4x4, const int64_t* lse_strides,
                         const int32_t* row_offsets, const int32_t* col_indices, int32_t num_blocks,
-                        const int32_t* kv_valid_len, float scale, void* stream) {
+                        const int32_t* kv_valid_len, float scale, const int32_t* forward_schedule,
+                        void* stream) {
   try {
     const radial::DType dt = dtype == 0 ? radial::DType::bf16 : radial::DType::f16;
     radial::AttentionForwardArgs a;
@@ -87,6 +114,7 @@ int radial_shim_forward(void* q, void* k, void* v, void* out, float* lse, int dt
     a.layout.col_indices = col_indices;
     a.kv_valid_len = kv_valid_len;
     a.scale = scale;
+    a.forward_schedule = forward_schedule;
     radial::cuda::attention_forward(a, stream);
     return 0;
   } catch (const std::exception& e) {

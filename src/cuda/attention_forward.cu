@@ -88,13 +88,42 @@ void launch(Family family, DType dtype, int head_dim, const ForwardParams& p, cu
   }
 }
 
+// Whether the Hopper forward follows the layout's forward schedule: the two passes exist to read K and V
+// from DRAM less often, which only matters once one head's K and V outgrow the L2 (at the 4x anchors
+// they are 3 - 5 times its size: two passes measured 1 - 3 % faster there, bench/results/). For tests
+// and comparisons RADIAL_CUDA_FORWARD_SCHEDULE=always or never overrides the choice.
+bool use_schedule(const ForwardParams& p, int device) {
+  const char* forced = std::getenv("RADIAL_CUDA_FORWARD_SCHEDULE");
+  if (forced && std::string(forced) == "always") return true;
+  if (forced && std::string(forced) == "never") return false;
+  int l2_bytes = 0;
+  RADIAL_CUDA_CHECK(cudaDeviceGetAttribute(&l2_bytes, cudaDevAttrL2CacheSize, device));
+  const int64_t kv_bytes_per_head = int64_t{2} * p.seq_len * p.head_dim * 2;
+  return kv_bytes_per_head > int64_t{2} * l2_bytes;
+}
+
 }  // namespace
 
 void attention_forward(const AttentionForwardArgs& args, void* stream) {
   const DeviceGuard guard(args.q.device_index);
   const ForwardParams p = make_forward_params(args);
-  launch(choose_family(args.q.device_index), args.q.dtype, p.head_dim, p,
-         static_cast<cudaStream_t>(stream));
+  const Family family = choose_family(args.q.device_index);
+  const auto cuda_stream = static_cast<cudaStream_t>(stream);
+  if (family != Family::sm90 || args.forward_schedule == nullptr || !use_schedule(p, args.q.device_index))
+    return launch(family, args.q.dtype, p.head_dim, p, cuda_stream);
+  // Two passes over the plan (radial/forward_schedule.hpp): the near blocks in row order, then the far
+  // blocks in the plan's row order, added to the first pass's output.
+  const int32_t n = p.num_blocks;
+  const int32_t* plan = args.forward_schedule;
+  ForwardParams near = p;
+  near.row_offsets = plan;
+  near.col_indices = plan + 3 * n + 2;
+  launch(family, args.q.dtype, p.head_dim, near, cuda_stream);
+  ForwardParams far = near;
+  far.row_offsets = plan + n + 1;
+  far.q_blocks = plan + 2 * n + 2;
+  far.merge = 1;
+  launch(family, args.q.dtype, p.head_dim, far, cuda_stream);
 }
 
 }  // namespace radial::cuda

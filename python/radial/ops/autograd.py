@@ -9,7 +9,7 @@ import torch
 
 
 def setup_context(ctx, inputs, output) -> None:
-    q, k, v, row_offsets, col_indices, col_offsets, row_indices, kv_valid_len, scale, block_size = inputs
+    q, k, v, row_offsets, col_indices, col_offsets, row_indices, kv_valid_len, scale, block_size, _schedule = inputs
     out, lse = output
     ctx.save_for_backward(q, k, v, out, lse, row_offsets, col_indices, col_offsets, row_indices, kv_valid_len)
     ctx.scale = scale
@@ -25,4 +25,4 @@ def backward(ctx, dout: torch.Tensor, _dlse: torch.Tensor):
         dout.contiguous(), q, k, v, out, lse, row_offsets, col_indices, col_offsets, row_indices,
         kv_valid_len, ctx.scale, ctx.block_size, torch.are_deterministic_algorithms_enabled(),
     )
-    return dq, dk, dv, None, None, None, None, None, None, None
+    return dq, dk, dv, None, None, None, None, None, None, None, None

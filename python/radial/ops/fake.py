@@ -12,7 +12,7 @@ from radial.ops.kernels import forward_output_shapes
 
 def attention_forward_fake(
     q, k, v, row_offsets, col_indices, col_offsets, row_indices, kv_valid_len: Optional[torch.Tensor],
-    scale: float, block_size: int,
+    scale: float, block_size: int, forward_schedule: Optional[torch.Tensor] = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     out_shape, lse_shape = forward_output_shapes(q)
     return q.new_empty(out_shape), q.new_empty(lse_shape, dtype=torch.float32)

@@ -63,6 +63,7 @@ def attention_forward(
     kv_valid_len: Optional[torch.Tensor],
     scale: float,
     block_size: int,
+    forward_schedule: Optional[torch.Tensor] = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     out_shape, lse_shape = forward_output_shapes(q)
     out = new_output(out_shape, q.dtype, q.device)
@@ -73,6 +74,8 @@ def attention_forward(
         layout_view(q, row_offsets, col_indices, col_offsets, row_indices, block_size),
         index_address("kv_valid_len", kv_valid_len, q, q.shape[0]),
         scale,
+        index_address("forward_schedule", forward_schedule, q,
+                      3 * (row_offsets.shape[0] - 1) + 2 + col_indices.shape[0]),
     )
     if _use_reference(q):
         _C.reference.attention_forward(args)

@@ -18,8 +18,10 @@ struct ForwardParams {
   int64_t lse_stride_b, lse_stride_h, lse_stride_s;
   int32_t batch, seq_len, heads, head_dim;
   int32_t num_blocks;          // query and key blocks of 128 tokens
-  const int32_t* row_offsets;  // (num_blocks + 1) CSR, on the device
+  const int32_t* row_offsets;  // (num_blocks + 1) CSR, on the device, indexed by the grid's x
   const int32_t* col_indices;  // (nnz)
+  const int32_t* q_blocks;     // (num_blocks) query block of the grid's x, or null: x itself (sm_90a only)
+  int32_t merge;               // 1: add to the out and lse already written, through the lse (sm_90a only)
   const int32_t* kv_valid_len; // (B) or null
   float scale_log2;            // softmax scale * log2(e): the kernels exponentiate with exp2
 };

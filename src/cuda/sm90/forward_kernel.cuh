@@ -140,7 +140,7 @@ __device__ __forceinline__ void consume(const ForwardParams& p, SharedStorage<Tr
   }
 
   softmax.finalize();
-  store_output<Traits>(p, o, softmax, smem.q, batch, head, q_block, row0, warp, lane);
+  store_output<Traits>(p, o, softmax, smem.q, smem.row_weight, batch, head, q_block, row0, warp, lane);
 }
 
 template <typename Traits>
@@ -149,13 +149,15 @@ __global__ void __launch_bounds__(Traits::kThreads, 1) forward_kernel(const __gr
   extern __shared__ __align__(1024) unsigned char smem_raw[];
   auto& smem = aligned_storage<SharedStorage<Traits>>(smem_raw);
   const ForwardParams& p = params.p;
-  const int q_block = blockIdx.x;
+  const int q_block = p.q_blocks ? p.q_blocks[blockIdx.x] : blockIdx.x;
   const int head = blockIdx.y;
   const int batch = blockIdx.z;
   const int warpgroup = threadIdx.x / 128;
 
   const int kv_limit = valid_keys(p, batch);
-  const KeptRow row = kept_row<Traits::kBlockK>(p.row_offsets, p.col_indices, q_block, kv_limit);
+  const KeptRow row = kept_row<Traits::kBlockK>(p.row_offsets, p.col_indices, blockIdx.x, kv_limit);
+  // A merging pass with nothing to add leaves the row as the first pass wrote it.
+  if (p.merge && row.num_tiles == 0) return;
 
   if (threadIdx.x == 0) {
     mbarrier_init(&smem.q_full, 1);

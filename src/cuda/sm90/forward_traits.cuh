@@ -35,6 +35,7 @@ struct SharedStorage {
   alignas(1024) unsigned char q[Traits::kQBytes];                      // (HALVES, BLK_Q, 64)
   alignas(1024) unsigned char k[Traits::kStages][Traits::kKVBytes];    // (STAGES, HALVES, BLK_K, 64)
   alignas(1024) unsigned char v[Traits::kStages][Traits::kKVBytes];    // (STAGES, HALVES, BLK_K, 64)
+  float row_weight[Traits::kBlockQ];  // a merging pass: the weight of each row's earlier output
   alignas(8) uint64_t q_full;
   uint64_t k_full[Traits::kStages];
   uint64_t v_full[Traits::kStages];

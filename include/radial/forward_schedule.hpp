@@ -1,0 +1,30 @@
+#pragma once
+// A two-pass plan for the forward over a radial layout, for the GPU's L2. A row's kept key blocks are of
+// two kinds with opposite locality: the near ones (the query block's own frame and the adjacent ones, the
+// sink frame, text) are shared by the rows of neighbouring frames, so row order keeps them in L2; the
+// far ones (the bands in the other frames) are shared by the rows of one spatial position across frames,
+// so rows taken position first keep those in L2. The Hopper forward runs the near blocks in row order,
+// then the far blocks in the plan's row order, merging into the first pass's output through the
+// log-sum-exp. The result is the one-pass attention (up to the rounding of the first pass's output).
+//
+// The plan is one int32 array of forward_schedule_size(num_blocks, nnz) entries:
+//   near_offsets [num_blocks + 1]  CSR of the near blocks, indices into cols
+//   far_offsets  [num_blocks + 1]  far_offsets[i] .. [i + 1]: the far blocks of query block far_rows[i]
+//   far_rows     [num_blocks]      every query block once, in the far pass's order
+//   cols         [nnz]             key blocks, ascending within each row's near and far runs
+#include <cstdint>
+#include <vector>
+
+#include "radial/layout.hpp"
+#include "radial/sparse_layout.hpp"
+
+namespace radial {
+
+inline int64_t forward_schedule_size(int64_t num_blocks, int64_t nnz) { return 3 * num_blocks + 2 + nnz; }
+
+// group_frames: the far pass takes the rows of group_frames frames position first, then the next group
+// (16 measured best on an H100 at the 4x anchors, bench/results/2026-11-25-gpu-kernels.md).
+std::vector<int32_t> build_forward_schedule(const BlockSparseLayout& layout, const SequenceLayout& sequence,
+                                            const RadialParams& params, int64_t group_frames = 16);
+
+}  // namespace radial
