@@ -5,6 +5,7 @@
 #include <cstring>
 #include <exception>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cuda/dispatch.hpp"
@@ -37,6 +38,25 @@ radial::TensorView view(void* data, radial::DType dtype, int device, const int64
   return v;
 }
 
+// A radial mask's sequence, parameters and CSR, from the C ABI's arguments.
+struct RadialCsr {
+  radial::SequenceLayout sequence;
+  radial::RadialParams params;
+  radial::BlockSparseLayout csr;
+};
+
+RadialCsr radial_csr(int64_t frames, int64_t tokens_per_frame, int64_t text_tokens, double decay, int sink) {
+  radial::SequenceLayout sequence;
+  sequence.frames = frames;
+  sequence.tokens_per_frame = tokens_per_frame;
+  sequence.text_tokens = text_tokens;
+  radial::RadialParams params;
+  params.decay = decay;
+  params.sink = sink != 0;
+  radial::BlockSparseLayout csr(radial::build_radial_mask(sequence, params), sequence.seq_len(), sequence.block_size);
+  return {sequence, params, std::move(csr)};
+}
+
 }  // namespace
 
 extern "C" {
@@ -48,15 +68,7 @@ const char* radial_shim_last_error() { return last_error.c_str(); }
 int radial_shim_radial_csr(int64_t frames, int64_t tokens_per_frame, int64_t text_tokens, double decay, int sink,
                            int32_t* row_offsets, int32_t* col_indices, int64_t* num_blocks, int64_t* nnz) {
   try {
-    radial::SequenceLayout layout;
-    layout.frames = frames;
-    layout.tokens_per_frame = tokens_per_frame;
-    layout.text_tokens = text_tokens;
-    radial::RadialParams params;
-    params.decay = decay;
-    params.sink = sink != 0;
-    const radial::BlockMask mask = radial::build_radial_mask(layout, params);
-    const radial::BlockSparseLayout csr(mask, layout.seq_len(), layout.block_size);
+    const radial::BlockSparseLayout csr = radial_csr(frames, tokens_per_frame, text_tokens, decay, sink).csr;
     *num_blocks = csr.num_blocks();
     *nnz = csr.nnz();
     if (row_offsets) std::memcpy(row_offsets, csr.row_offsets().data(), csr.row_offsets().size() * sizeof(int32_t));
@@ -72,16 +84,8 @@ int radial_shim_radial_csr(int64_t frames, int64_t tokens_per_frame, int64_t tex
 int radial_shim_radial_schedule(int64_t frames, int64_t tokens_per_frame, int64_t text_tokens, double decay,
                                 int sink, int32_t* plan, int64_t* size) {
   try {
-    radial::SequenceLayout layout;
-    layout.frames = frames;
-    layout.tokens_per_frame = tokens_per_frame;
-    layout.text_tokens = text_tokens;
-    radial::RadialParams params;
-    params.decay = decay;
-    params.sink = sink != 0;
-    const radial::BlockSparseLayout csr(radial::build_radial_mask(layout, params), layout.seq_len(),
-                                        layout.block_size);
-    const std::vector<int32_t> schedule = radial::build_forward_schedule(csr, layout, params);
+    const RadialCsr mask = radial_csr(frames, tokens_per_frame, text_tokens, decay, sink);
+    const std::vector<int32_t> schedule = radial::build_forward_schedule(mask.csr, mask.sequence, mask.params);
     *size = static_cast<int64_t>(schedule.size());
     if (plan) std::memcpy(plan, schedule.data(), schedule.size() * sizeof(int32_t));
     return 0;
