@@ -1,20 +1,20 @@
 """An L2 model of the Hopper forward's K/V loads, run on the CPU: how often would a K/V tile already be
-in L2, for a given order of the query-block rows and a given walk within a row?
+in L2, for a given order of the query-block rows, in one pass or in the forward schedule's two?
 
 The forward runs one CTA per (query block, head) on each of the GPU's SMs; a CTA loads one K/V tile
 pair (64 KB at head dim 128) per kept block of its row, and the next CTA starts where one finishes. The
 model advances every running CTA one tile per step (rows of equal speed), feeds the tile stream of
 ``--heads`` heads into a least-recently-used cache of ``--l2-mb`` megabytes, and reports the fraction of
-loads that hit. It predicts trends, not the hardware's figure: H100's L2 is two partitions with its own
-replacement, and Nsight Compute measured 85 % hits at Wan2.1 720p and 62 % at Wan2.1 4x where this model
-says 99 % and 84 %.
+loads that hit; a two-pass plan runs its passes one after the other. It predicts trends, not the
+hardware's figure: H100's L2 is two partitions with its own replacement, and Nsight Compute measured 85 %
+hits at Wan2.1 720p and 62 % at Wan2.1 4x where this model says 99 % and 84 % at 50 MB (25 MB, as if each
+partition kept its own copy, comes closer).
 
-    python3 bench/gpu/kv_reuse_model.py [--l2-mb 50 25] [--out FILE]
+    python3 bench/gpu/kv_reuse_model.py [--l2-mb 25 50] [--plans 1:16,7:64] [--out FILE]
 
-Orders: ``row`` is the kernel's (head-major, query blocks ascending); ``position-major`` takes the rows
-of one position within the frame across all frames first. Walks: ``ascending`` is the kernel's;
-``aligned`` starts each row at the first of its columns at or after the last column its head loaded,
-wrapping round (measured on the GPU in session 4: 3 – 8 % slower).
+Variants: ``one pass`` is the kernel over the CSR (head-major, query blocks ascending); ``near N, groups
+of G`` is the library's forward schedule (build_forward_schedule) with that reach of the near pass and
+that size of the far pass's frame groups.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from report import publish  # noqa: E402
 
 CASES = {  # (preset, frames): the anchors' shapes at 720p
     "Wan2.1 720p 81 f": ("wan2.1-t2v-14b", 81),
+    "HunyuanVideo 720p 117 f": ("hunyuanvideo", 117),
     "Wan2.1 4x (321 f)": ("wan2.1-t2v-14b", 321),
     "HunyuanVideo 4x (509 f)": ("hunyuanvideo", 509),
 }
@@ -54,58 +55,64 @@ class LruCache:
         return False
 
 
-def hit_rate(row_offsets, col_indices, order, walk: str, l2_mb: float, sms: int, heads: int) -> float:
+def hit_rate(passes: list[list[np.ndarray]], l2_mb: float, sms: int, heads: int) -> float:
+    """passes: per pass, the key blocks of each row it runs, in the order the rows start."""
     cache = LruCache(int(l2_mb * 1024 / TILE_KB))
-    queue = collections.deque((head, row) for head in range(heads) for row in order)
-    front = collections.defaultdict(int)  # per head: the last column loaded
-    running: list[tuple[int, np.ndarray, int]] = []  # (head, columns in walk order, next index)
     hits = loads = 0
-    while queue or running:
-        while len(running) < sms and queue:
-            head, row = queue.popleft()
-            columns = col_indices[row_offsets[row]:row_offsets[row + 1]]
-            if walk == "aligned":
-                start = int(np.searchsorted(columns, front[head]))
-                columns = np.concatenate([columns[start:], columns[:start]])
-            running.append((head, columns, 0))
-        still = []
-        for head, columns, index in running:
-            column = int(columns[index])
-            front[head] = column
-            hits += cache.load((head, column))
-            loads += 1
-            if index + 1 < len(columns):
-                still.append((head, columns, index + 1))
-        running = still
+    for rows in passes:
+        queue = collections.deque((head, columns) for head in range(heads) for columns in rows if len(columns))
+        running: list[tuple[int, np.ndarray, int]] = []  # (head, columns, next index)
+        while queue or running:
+            while len(running) < sms and queue:
+                running.append((*queue.popleft(), 0))
+            still = []
+            for head, columns, index in running:
+                hits += cache.load((head, int(columns[index])))
+                loads += 1
+                if index + 1 < len(columns):
+                    still.append((head, columns, index + 1))
+            running = still
     return hits / loads
 
 
-def orders(rows: int, tokens_per_frame: int, block: int) -> dict[str, list[int]]:
-    position = [(r * block) % tokens_per_frame // block for r in range(rows)]
-    frame = [r * block // tokens_per_frame for r in range(rows)]
-    return {"row": list(range(rows)),
-            "position-major": sorted(range(rows), key=lambda r: (position[r], frame[r]))}
+def one_pass(mask: radial.RadialMask) -> list[list[np.ndarray]]:
+    row_offsets, col_indices = (np.asarray(t) for t in mask.index[:2])
+    return [[col_indices[row_offsets[r]:row_offsets[r + 1]] for r in range(len(row_offsets) - 1)]]
+
+
+def two_passes(mask: radial.RadialMask, near_frames: int, group_frames: int) -> list[list[np.ndarray]]:
+    """The passes of the library's forward schedule (include/radial/forward_schedule.hpp)."""
+    from radial import _C
+    from radial.masks import _core_spec
+
+    sequence, params = _core_spec(mask.spec)
+    layout = _C.BlockSparseLayout(_C.build_radial_mask(sequence, params), sequence.seq_len, sequence.block_size)
+    plan = np.frombuffer(_C.build_forward_schedule(layout, sequence, params, near_frames, group_frames),
+                         dtype=np.int32)
+    n = mask.num_blocks
+    near_offsets, far_offsets, cols = plan[:n + 1], plan[n + 1:2 * n + 2], plan[3 * n + 2:]
+    near = [cols[near_offsets[r]:near_offsets[r + 1]] for r in range(n)]
+    far = [cols[far_offsets[i]:far_offsets[i + 1]] for i in range(n)]  # already in the far pass's row order
+    return [near, far]
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--l2-mb", type=float, nargs="+", default=[50.0, 25.0], help="cache sizes to model")
+    parser.add_argument("--l2-mb", type=float, nargs="+", default=[25.0, 50.0], help="cache sizes to model")
+    parser.add_argument("--plans", default="1:16,3:32,7:64,15:64",
+                        help="forward schedules to model, comma list of near_frames:group_frames")
     parser.add_argument("--sms", type=int, default=132, help="CTAs running at once (one per SM)")
     parser.add_argument("--heads", type=int, default=2, help="heads of tiles streamed (reuse is within a head)")
     parser.add_argument("--out", default=None, help="append the markdown table here")
     args = parser.parse_args()
-    variants = [("row", "ascending"), ("position-major", "ascending"), ("row", "aligned")]
-    header = " | ".join(f"{order}, {walk}" for order, walk in variants)
-    lines = [f"| case | L2 (MB) | {header} |", "|---|---|" + "---|" * len(variants)]
+    plans = [tuple(int(x) for x in p.split(":")) for p in args.plans.split(",")]
+    header = " | ".join(["one pass"] + [f"near {n}, groups of {g}" for n, g in plans])
+    lines = [f"| case | L2 (MB) | {header} |", "|---|---|" + "---|" * (len(plans) + 1)]
     for case, (preset, frames) in CASES.items():
         mask = radial.mask_for(preset, height=720, width=1280, num_frames=frames)
-        config = radial.configure_preset(preset, height=720, width=1280, num_frames=frames)
-        row_offsets, col_indices = (np.asarray(t) for t in mask.index[:2])
-        rows = len(row_offsets) - 1
-        by_name = orders(rows, config.tokens_per_frame, mask.block_size)
+        variants = [one_pass(mask)] + [two_passes(mask, n, g) for n, g in plans]
         for l2_mb in args.l2_mb:
-            rates = [hit_rate(row_offsets, col_indices, by_name[order], walk, l2_mb, args.sms, args.heads)
-                     for order, walk in variants]
+            rates = [hit_rate(passes, l2_mb, args.sms, args.heads) for passes in variants]
             lines.append(f"| {case} | {l2_mb:g} | " + " | ".join(f"{100 * r:.1f} %" for r in rates) + " |")
             print(lines[-1], flush=True)
     publish(lines, args.out)

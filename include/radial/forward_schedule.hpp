@@ -1,11 +1,11 @@
 #pragma once
 // A two-pass plan for the forward over a radial layout, for the GPU's L2. A row's kept key blocks are of
-// two kinds with opposite locality: the near ones (the query block's own frame and the adjacent ones, the
-// sink frame, text) are shared by the rows of neighbouring frames, so row order keeps them in L2; the
-// far ones (the bands in the other frames) are shared by the rows of one spatial position across frames,
-// so rows taken position first keep those in L2. The Hopper forward runs the near blocks in row order,
-// then the far blocks in the plan's row order, merging into the first pass's output through the
-// log-sum-exp. The result is the one-pass attention (up to the rounding of the first pass's output).
+// two kinds with opposite locality: the near ones (key frames within near_frames of the query's frame,
+// the sink frame, text) are shared by the rows of neighbouring frames, so row order keeps them in L2; the
+// far ones (the narrower bands of the more distant frames) are shared by the rows of one spatial position
+// across frames, so rows taken position first keep those in L2. The Hopper forward runs the near blocks
+// in row order, then the far blocks in the plan's row order, merging into the first pass's output through
+// the log-sum-exp. The result is the one-pass attention (up to the rounding of the first pass's output).
 //
 // The plan is one int32 array of forward_schedule_size(num_blocks, nnz) entries:
 //   near_offsets [num_blocks + 1]  CSR of the near blocks, indices into cols
@@ -22,9 +22,14 @@ namespace radial {
 
 inline int64_t forward_schedule_size(int64_t num_blocks, int64_t nnz) { return 3 * num_blocks + 2 + nnz; }
 
-// group_frames: the far pass takes the rows of group_frames frames position first, then the next group
-// (16 measured best on an H100 at the 4x anchors, bench/results/2026-11-25-gpu-kernels.md).
+// near_frames: the largest frame distance of the near pass (bands up to it are wide and shared by the
+// rows of nearby frames). group_frames: the far pass takes the rows of group_frames frames position
+// first, then the next group. The defaults measured best on an H100 at the 4x anchors
+// (bench/results/2026-11-25-gpu-kernels.md, section 9).
+inline constexpr int64_t kNearFrames = 7;
+inline constexpr int64_t kGroupFrames = 64;
 std::vector<int32_t> build_forward_schedule(const BlockSparseLayout& layout, const SequenceLayout& sequence,
-                                            const RadialParams& params, int64_t group_frames = 16);
+                                            const RadialParams& params, int64_t near_frames = kNearFrames,
+                                            int64_t group_frames = kGroupFrames);
 
 }  // namespace radial

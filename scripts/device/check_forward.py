@@ -95,15 +95,18 @@ def check_all(gen, dtype, d):
     ok &= run_case("radial hunyuan + text, kv_valid_len", radial_cuda.Layout.radial(5, 256, 77, 0.95, False), 2,
                    5 * 256 + 77, 2, d, dtype, gen, kv_valid_len=[5 * 256 + 77, 5 * 256 + 20])
     # The two-pass forward schedule (near blocks, then far blocks merged through the lse): sink, text
-    # tokens, a partial last block, kv_valid_len cutting into the far blocks, empty far rows.
-    schedule_cases = ((12, 300, 0, 1.0, True, None), (9, 256, 77, 0.95, False, [9 * 256 + 77, 700]),
-                      (20, 200, 45, 0.5, True, [20 * 200 + 45, 1000]))
+    # tokens, a partial last block, kv_valid_len cutting into the far blocks, empty far rows; the near pass
+    # reaching 1 frame and the library's default.
+    schedule_cases = ((12, 300, 0, 1.0, True, None, 1), (9, 256, 77, 0.95, False, [9 * 256 + 77, 700], 1),
+                      (20, 200, 45, 0.5, True, [20 * 200 + 45, 1000], 1), (12, 300, 0, 1.0, True, None, -1),
+                      (20, 200, 45, 0.5, False, [20 * 200 + 45, 1000], -1))
     os.environ["RADIAL_CUDA_FORWARD_SCHEDULE"] = "always"  # two passes even at these small sizes
-    for frames, tpf, text, decay, sink, kv in schedule_cases:
+    for frames, tpf, text, decay, sink, kv, near in schedule_cases:
         s_len = frames * tpf + text
-        ok &= run_case(f"schedule: {frames} f x {tpf} + {text}{', sink' if sink else ''}",
+        ok &= run_case(f"schedule (near {near}): {frames} f x {tpf} + {text}{', sink' if sink else ''}",
                        radial_cuda.Layout.radial(frames, tpf, text, decay, sink), 2, s_len, 2, d, dtype, gen,
-                       kv_valid_len=kv, schedule=radial_cuda.radial_schedule(frames, tpf, text, decay, sink))
+                       kv_valid_len=kv,
+                       schedule=radial_cuda.radial_schedule(frames, tpf, text, decay, sink, near_frames=near))
     del os.environ["RADIAL_CUDA_FORWARD_SCHEDULE"]
     ok &= run_case("[B, H, S, D] strides", random_layout(640, 0.5, gen), 2, 640, 3, d, dtype, gen, bhsd=True)
     ok &= run_case("many blocks, long rows", random_layout(4000, 0.8, gen), 1, 4000, 2, d, dtype, gen)

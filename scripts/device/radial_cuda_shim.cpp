@@ -79,13 +79,16 @@ int radial_shim_radial_csr(int64_t frames, int64_t tokens_per_frame, int64_t tex
   }
 }
 
-// The two-pass forward plan (radial/forward_schedule.hpp) of the same radial mask. Call once with a null
-// array to get its size, then again with an array of that size.
+// The two-pass forward plan (radial/forward_schedule.hpp) of the same radial mask; near_frames and
+// group_frames below 0 take the library's defaults. Call once with a null array to get its size, then
+// again with an array of that size.
 int radial_shim_radial_schedule(int64_t frames, int64_t tokens_per_frame, int64_t text_tokens, double decay,
-                                int sink, int32_t* plan, int64_t* size) {
+                                int sink, int64_t near_frames, int64_t group_frames, int32_t* plan, int64_t* size) {
   try {
     const RadialCsr mask = radial_csr(frames, tokens_per_frame, text_tokens, decay, sink);
-    const std::vector<int32_t> schedule = radial::build_forward_schedule(mask.csr, mask.sequence, mask.params);
+    const std::vector<int32_t> schedule = radial::build_forward_schedule(
+        mask.csr, mask.sequence, mask.params, near_frames < 0 ? radial::kNearFrames : near_frames,
+        group_frames < 0 ? radial::kGroupFrames : group_frames);
     *size = static_cast<int64_t>(schedule.size());
     if (plan) std::memcpy(plan, schedule.data(), schedule.size() * sizeof(int32_t));
     return 0;

@@ -14,7 +14,7 @@
 extern "C" {
 const char* radial_shim_last_error();
 int radial_shim_radial_csr(int64_t, int64_t, int64_t, double, int, int32_t*, int32_t*, int64_t*, int64_t*);
-int radial_shim_radial_schedule(int64_t, int64_t, int64_t, double, int, int32_t*, int64_t*);
+int radial_shim_radial_schedule(int64_t, int64_t, int64_t, double, int, int64_t, int64_t, int32_t*, int64_t*);
 int radial_shim_forward(void*, void*, void*, void*, float*, int, int, const int64_t*, const int64_t*, const int64_t*,
                         const int32_t*, const int32_t*, int32_t, const int32_t*, float, const int32_t*, void*);
 }
@@ -26,11 +26,12 @@ int main() {
   if (radial_shim_radial_csr(frames, tpf, text, 0.5, 1, nullptr, nullptr, &nb, &nnz)) return 1;
   std::vector<int32_t> rows(nb + 1), cols(nnz);
   if (radial_shim_radial_csr(frames, tpf, text, 0.5, 1, rows.data(), cols.data(), &nb, &nnz)) return 1;
+  const int64_t near_frames = 1;  // the near pass reaching one frame leaves far blocks at 5 frames
   int64_t plan_size = 0;
-  if (radial_shim_radial_schedule(frames, tpf, text, 0.5, 1, nullptr, &plan_size)) return 1;
+  if (radial_shim_radial_schedule(frames, tpf, text, 0.5, 1, near_frames, -1, nullptr, &plan_size)) return 1;
   std::vector<int32_t> plan(plan_size);
   setenv("RADIAL_CUDA_FORWARD_SCHEDULE", "always", 1);  // two passes even at this small size
-  if (radial_shim_radial_schedule(frames, tpf, text, 0.5, 1, plan.data(), &plan_size)) return 1;
+  if (radial_shim_radial_schedule(frames, tpf, text, 0.5, 1, near_frames, -1, plan.data(), &plan_size)) return 1;
   const int64_t s = frames * tpf + text;
   std::mt19937 rng(1234);
   std::normal_distribution<float> normal(0.0f, 1.5f);

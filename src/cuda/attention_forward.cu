@@ -89,9 +89,10 @@ void launch(Family family, DType dtype, int head_dim, const ForwardParams& p, cu
 }
 
 // Whether the Hopper forward follows the layout's forward schedule: the two passes exist to read K and V
-// from DRAM less often, which only matters once one head's K and V outgrow the L2 (at the 4x anchors
-// they are 3 - 5 times its size: two passes measured 1 - 3 % faster there, bench/results/). For tests
-// and comparisons RADIAL_CUDA_FORWARD_SCHEDULE=always or never overrides the choice.
+// from DRAM less often, which only pays for their merge once one head's K and V outgrow the L2
+// (measured on an H100: 2 % faster at HunyuanVideo 117 f, whose K/V are 1.1 times its L2, 7 % at the 4x
+// anchors, 0.5 - 2 % slower at the Wan2.1 1x shapes, whose K/V fit; bench/results/). For tests and
+// comparisons RADIAL_CUDA_FORWARD_SCHEDULE=always or never overrides the choice.
 bool use_schedule(const ForwardParams& p, int device) {
   const char* forced = std::getenv("RADIAL_CUDA_FORWARD_SCHEDULE");
   if (forced && std::string(forced) == "always") return true;
@@ -99,7 +100,7 @@ bool use_schedule(const ForwardParams& p, int device) {
   int l2_bytes = 0;
   RADIAL_CUDA_CHECK(cudaDeviceGetAttribute(&l2_bytes, cudaDevAttrL2CacheSize, device));
   const int64_t kv_bytes_per_head = int64_t{2} * p.seq_len * p.head_dim * 2;
-  return kv_bytes_per_head > int64_t{2} * l2_bytes;
+  return kv_bytes_per_head > l2_bytes;
 }
 
 }  // namespace

@@ -23,8 +23,9 @@ int64_t block_frame(int64_t block, const SequenceLayout& sequence) {
 }  // namespace
 
 std::vector<int32_t> build_forward_schedule(const BlockSparseLayout& layout, const SequenceLayout& sequence,
-                                            const RadialParams& params, int64_t group_frames) {
+                                            const RadialParams& params, int64_t near_frames, int64_t group_frames) {
   sequence.validate();
+  if (near_frames < 0) throw ArgumentError("near_frames", ">= 0", std::to_string(near_frames));
   if (group_frames < 1) throw ArgumentError("group_frames", ">= 1", std::to_string(group_frames));
   if (layout.num_blocks() != sequence.num_blocks() || layout.block_size() != sequence.block_size)
     throw ArgumentError("layout", std::to_string(sequence.num_blocks()) + " blocks of " +
@@ -36,7 +37,7 @@ std::vector<int32_t> build_forward_schedule(const BlockSparseLayout& layout, con
   auto is_near = [&](int32_t row, int32_t col) {
     if (frame[row] < 0 || frame[col] < 0) return true;  // text rows and columns stay in row order
     if (params.sink && frame[col] == 0) return true;
-    return std::abs(frame[row] - frame[col]) <= 1;
+    return std::abs(frame[row] - frame[col]) <= near_frames;
   };
 
   std::vector<int32_t> plan(forward_schedule_size(n, layout.nnz()));

@@ -1,6 +1,6 @@
 """A radial mask's two-pass forward plan (RadialMask.forward_schedule): carried by the mask, taken by the
 operator, and the same attention with or without it. RADIAL_CUDA_FORWARD_SCHEDULE=always makes the Hopper
-forward follow it at these small sizes (it would otherwise keep one pass below a few L2s of K/V); the other
+forward follow it at these small sizes (it would otherwise keep one pass while one head's K/V fit in L2); the other
 backends ignore it."""
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 // The two-pass forward plan must split every row's kept blocks exactly into its near and far parts, by
-// the frame rule, with every query block in the far pass once.
+// the frame rule at the given near_frames, with every query block in the far pass once.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cstdlib>
+#include <string>
 #include <vector>
 
 #include "radial/error.hpp"
@@ -25,10 +26,11 @@ int64_t frame_of(int64_t block, const SequenceLayout& s) {
   return last >= s.video_tokens() ? -1 : first / s.tokens_per_frame;
 }
 
-void expect_plan_splits_layout(const Case& c) {
+void expect_plan_splits_layout(const Case& c, int64_t near_frames) {
+  SCOPED_TRACE("near_frames " + std::to_string(near_frames));
   const BlockMask mask = build_radial_mask(c.sequence, c.params);
   const BlockSparseLayout layout(mask, c.sequence.seq_len(), c.sequence.block_size);
-  const std::vector<int32_t> plan = build_forward_schedule(layout, c.sequence, c.params);
+  const std::vector<int32_t> plan = build_forward_schedule(layout, c.sequence, c.params, near_frames);
   const int32_t n = layout.num_blocks();
   ASSERT_EQ(static_cast<int64_t>(plan.size()), forward_schedule_size(n, layout.nnz()));
   const int32_t* near_offsets = plan.data();
@@ -64,12 +66,12 @@ void expect_plan_splits_layout(const Case& c) {
     const int64_t fr = frame_of(r, c.sequence);
     for (int32_t col : near) {
       const int64_t fc = frame_of(col, c.sequence);
-      EXPECT_TRUE(fr < 0 || fc < 0 || std::abs(fr - fc) <= 1 || (c.params.sink && fc == 0))
+      EXPECT_TRUE(fr < 0 || fc < 0 || std::abs(fr - fc) <= near_frames || (c.params.sink && fc == 0))
           << "row " << r << " near col " << col;
     }
     for (int32_t col : far) {
       const int64_t fc = frame_of(col, c.sequence);
-      EXPECT_TRUE(fr >= 0 && fc >= 0 && std::abs(fr - fc) > 1 && !(c.params.sink && fc == 0))
+      EXPECT_TRUE(fr >= 0 && fc >= 0 && std::abs(fr - fc) > near_frames && !(c.params.sink && fc == 0))
           << "row " << r << " far col " << col;
     }
   }
@@ -79,17 +81,19 @@ void expect_plan_splits_layout(const Case& c) {
 TEST(ForwardSchedule, SplitsRadialLayoutsExactly) {
   // Frames that do not fill whole blocks, a partial last block, text after the video, with and without
   // the sink.
-  expect_plan_splits_layout({{12, 300, 0, 128}, {1.0, true}});
-  expect_plan_splits_layout({{12, 300, 77, 128}, {0.5, false}});
-  expect_plan_splits_layout({{20, 1024, 0, 128}, {1.0, false}});
-  expect_plan_splits_layout({{9, 3600, 226, 128}, {0.95, true}});
+  for (const int64_t near_frames : {int64_t{0}, int64_t{1}, kNearFrames}) {
+    expect_plan_splits_layout({{12, 300, 0, 128}, {1.0, true}}, near_frames);
+    expect_plan_splits_layout({{12, 300, 77, 128}, {0.5, false}}, near_frames);
+    expect_plan_splits_layout({{20, 1024, 0, 128}, {1.0, false}}, near_frames);
+    expect_plan_splits_layout({{9, 3600, 226, 128}, {0.95, true}}, near_frames);
+  }
 }
 
 TEST(ForwardSchedule, TakesTheFarRowsPositionFirstWithinFrameGroups) {
   const SequenceLayout sequence{40, 1024, 0, 128};  // 8 blocks per frame
   const RadialParams params{1.0, false};
   const BlockSparseLayout layout(build_radial_mask(sequence, params), sequence.seq_len(), 128);
-  const std::vector<int32_t> plan = build_forward_schedule(layout, sequence, params, 16);
+  const std::vector<int32_t> plan = build_forward_schedule(layout, sequence, params, 1, 16);
   const int32_t n = layout.num_blocks();
   const int32_t* far_rows = plan.data() + 2 * (n + 1);
   // The first group (frames 0 - 15) opens with position 0 of frames 0, 1, 2, ...
@@ -103,7 +107,8 @@ TEST(ForwardSchedule, RejectsMismatchedArguments) {
   const SequenceLayout sequence{4, 512, 0, 128};
   const RadialParams params{1.0, false};
   const BlockSparseLayout layout(build_radial_mask(sequence, params), sequence.seq_len(), 128);
-  EXPECT_THROW(build_forward_schedule(layout, sequence, params, 0), ArgumentError);
+  EXPECT_THROW(build_forward_schedule(layout, sequence, params, -1), ArgumentError);
+  EXPECT_THROW(build_forward_schedule(layout, sequence, params, kNearFrames, 0), ArgumentError);
   const SequenceLayout other{5, 512, 0, 128};
   EXPECT_THROW(build_forward_schedule(layout, other, params), ArgumentError);
 }
