@@ -10,9 +10,9 @@ This probe splits each row's kept blocks into those two parts and times our forw
 each part as its own block-sparse attention: the near part in row order, the far part in row order and
 with its rows taken position first (the query blocks permuted, K and V untouched), over all frames or
 within groups of 16 frames. Each timing carries the
-card's clock (gpu_clocks). (The library's version of this split, with the 16-frame groups, is
-build_forward_schedule in include/radial/forward_schedule.hpp; this probe keeps the variants it was chosen
-from.) No merge is run: a two-pass forward would add one read and one write of the
+card's clock (gpu_clocks). (The library's forward schedule grew out of this probe: build_forward_schedule
+in include/radial/forward_schedule.hpp, whose near pass now reaches 7 frames; forward_schedule_sweep.py
+times its shapes.) No merge is run: a two-pass forward would add one read and one write of the
 output and its log-sum-exp, so the sum of the passes is a lower bound for it. The merged output of the two
 passes is checked against the one-pass output.
 
