@@ -1,7 +1,8 @@
-"""Block-sparse attention backward on one GPU, side by side: ours (radial's CUDA backward) in three
+"""Block-sparse attention backward on one GPU, side by side: ours (radial's CUDA backward) in up to four
 variants -- the default mode as autograd calls it (on Hopper: the fused sm_90a dK/dV kernel adding dQ
-up with bulk reduce-adds), the deterministic mode (sm_90a dK/dV, then sm_90a dQ per query block) and
-the portable sm_80+ kernels (RADIAL_CUDA_BACKWARD=portable) -- against cuDNN SDPA dense backward and
+up with bulk reduce-adds, given the mask's backward schedule, which it follows in two passes once one
+head's Q and dO outgrow the L2), the same in one pass (no schedule), the deterministic mode (sm_90a dK/dV,
+then sm_90a dQ per query block) and the portable sm_80+ kernels (RADIAL_CUDA_BACKWARD=portable) -- against cuDNN SDPA dense backward and
 FlexAttention (torch.compile) backward with the same block mask, at the anchor shapes of
 docs/anchors.md (batch 1, head dim 128, bf16) with their radial masks.
 
@@ -67,6 +68,8 @@ def measure(args, baselines: set) -> list:
         heads = heads * 128 // d
         layout = radial_cuda.Layout.radial(frames, tpf, text, decay, sink)
         columns = radial_cuda_backward.Columns(layout)
+        schedule = radial_cuda.radial_schedule(frames, tpf, text, decay, sink, backward=True)
+        variants = set(args.variants.split(","))
         s = layout.seq_len
         q, k, v, dout = (torch.randn(1, s, heads, d, device="cuda", dtype=torch.bfloat16) for _ in range(4))
         scale = 1.0 / math.sqrt(d)
@@ -76,9 +79,10 @@ def measure(args, baselines: set) -> list:
         grads = tuple(torch.empty_like(t) for t in (q, k, v))
         result = {"case": name, "S": s, "H": heads, "density": layout.density}
 
-        def ours(deterministic=False):
+        def ours(deterministic=False, two_pass=True):
             return radial_cuda_backward.backward(dout, q, k, v, out, lse, layout, columns, scale,
-                                                 deterministic=deterministic, grads=grads)
+                                                 deterministic=deterministic, grads=grads,
+                                                 schedule=schedule if two_pass else None)
 
         timing = time_ms(ours)
         result["ours"], result["clocks_ours"] = timing.median_ms, timing.clocks
@@ -87,15 +91,23 @@ def measure(args, baselines: set) -> list:
               + ", ".join(f"{k} {v:.1f} ms" for k, v in result["split"].items()), flush=True)
         ours()
         mine = tuple(g.clone() for g in grads)
-        result["deterministic"] = time_ms(lambda: ours(deterministic=True)).median_ms
-        result["split_deterministic"] = kernel_split(lambda: ours(deterministic=True))
-        result["agree_deterministic"] = max(relative(a, b) for a, b in zip(grads, mine))
-        os.environ["RADIAL_CUDA_BACKWARD"] = "portable"
-        result["portable"] = time_ms(ours).median_ms
-        result["agree_portable"] = max(relative(a, b) for a, b in zip(grads, mine))
-        del os.environ["RADIAL_CUDA_BACKWARD"]
-        print(f"  deterministic {result['deterministic']:.1f} ms (vs default rel {result['agree_deterministic']:.1e}), "
-              f"portable {result['portable']:.1f} ms (rel {result['agree_portable']:.1e})", flush=True)
+        if "one-pass" in variants:
+            timing = time_ms(lambda: ours(two_pass=False))
+            result["one pass"], result["clocks_one pass"] = timing.median_ms, timing.clocks
+            result["agree_one pass"] = max(relative(a, b) for a, b in zip(grads, mine))
+            print(f"  one pass {result['one pass']:.1f} ms (vs default rel {result['agree_one pass']:.1e})", flush=True)
+        if "deterministic" in variants:
+            result["deterministic"] = time_ms(lambda: ours(deterministic=True)).median_ms
+            result["split_deterministic"] = kernel_split(lambda: ours(deterministic=True))
+            result["agree_deterministic"] = max(relative(a, b) for a, b in zip(grads, mine))
+            print(f"  deterministic {result['deterministic']:.1f} ms (vs default rel {result['agree_deterministic']:.1e})",
+                  flush=True)
+        if "portable" in variants:
+            os.environ["RADIAL_CUDA_BACKWARD"] = "portable"
+            result["portable"] = time_ms(ours).median_ms
+            result["agree_portable"] = max(relative(a, b) for a, b in zip(grads, mine))
+            del os.environ["RADIAL_CUDA_BACKWARD"]
+            print(f"  portable {result['portable']:.1f} ms (rel {result['agree_portable']:.1e})", flush=True)
         qt, kt, vt = (t.transpose(1, 2).detach().requires_grad_() for t in (q, k, v))  # (B, H, S, D) leaves
         dout_t = dout.transpose(1, 2)
         if "cudnn" in baselines:
@@ -135,6 +147,9 @@ def main():
                         help="regular expression selecting anchor names")
     parser.add_argument("--timing", choices=("queued", "synced"), default="queued",
                         help="calls enqueued back to back (default) or each waited for (attention_forward.time_ms)")
+    parser.add_argument("--variants", default="one-pass,deterministic,portable",
+                        help="our variants timed beside the default mode: comma list of one-pass, deterministic,"
+                             " portable (or none)")
     parser.add_argument("--head-dim", type=int, choices=(64, 128), default=128,
                         help="64: the same model width in twice the heads (the anchors use 128)")
     args = parser.parse_args()
@@ -154,9 +169,10 @@ def main():
         f"device: {dev}; torch {torch.__version__}; cuDNN {torch.backends.cudnn.version()}; bf16, head dim {args.head_dim}, batch 1; "
         f"backward FLOPs = 2.5x forward; timing {args.timing}",
         "",
-        "| case | S | H | density | ours (eff. TF/s) | ours deterministic | portable | cuDNN dense bwd (TF/s) "
-        "| Flex + block mask bwd (eff.) | ours vs cuDNN | ours vs Flex | ideal | ours vs Flex grads (rel) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| case | S | H | density | ours (eff. TF/s) | ours, one pass | ours deterministic | portable "
+        "| cuDNN dense bwd (TF/s) | Flex + block mask bwd (eff.) | ours vs cuDNN | ours vs Flex | ideal "
+        "| ours vs Flex grads (rel) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         vs_cudnn = f"{r['cudnn'] / r['ours']:.2f}x" if "cudnn" in r else "—"
@@ -164,15 +180,17 @@ def main():
         agree = f"{r['agree']:.1e}" if "agree" in r else "—"
         lines.append(
             f"| {r['case']} | {r['S']:,} | {r['H']} | {r['density']:.3f} | {cell(r, 'ours', r['eff_flops'])} | "
-            f"{cell(r, 'deterministic', r['eff_flops'])} | {cell(r, 'portable', r['eff_flops'])} | "
+            f"{cell(r, 'one pass', r['eff_flops'])} | {cell(r, 'deterministic', r['eff_flops'])} | {cell(r, 'portable', r['eff_flops'])} | "
             f"{cell(r, 'cudnn', r['dense_flops'])} | {cell(r, 'flex', r['eff_flops'])} | {vs_cudnn} | {vs_flex} | "
             f"{1 / r['density']:.2f}x | {agree} |")
-    lines += clock_table(rows, [("ours", "ours"), ("cudnn", "cuDNN dense"), ("flex", "Flex + block mask")])
+    lines += clock_table(rows, [("ours", "ours"), ("one pass", "ours, one pass"), ("cudnn", "cuDNN dense"),
+                                ("flex", "Flex + block mask")])
     lines += ["", "Our kernels, one call (profiler, device ms):", ""]
     for r in rows:
         lines.append(f"- {r['case']}: " + ", ".join(f"{k} {v:.1f}" for k, v in r["split"].items()))
-        lines.append(f"- {r['case']}, deterministic: "
-                     + ", ".join(f"{k} {v:.1f}" for k, v in r["split_deterministic"].items()))
+        if "split_deterministic" in r:
+            lines.append(f"- {r['case']}, deterministic: "
+                         + ", ".join(f"{k} {v:.1f}" for k, v in r["split_deterministic"].items()))
     table = "\n".join(lines)
     print(table)
     if args.out:

@@ -79,16 +79,18 @@ class Layout:
 
 
 def radial_schedule(frames: int, tokens_per_frame: int, text_tokens: int, decay: float, sink: bool,
-                    near_frames: int = -1, group_frames: int = -1) -> torch.Tensor:
-    """The two-pass forward plan of Layout.radial(...)'s mask (radial/forward_schedule.hpp), int32 on the GPU;
-    near_frames and group_frames below 0 take the library's defaults."""
+                    near_frames: int = -1, group_frames: int = -1, backward: bool = False) -> torch.Tensor:
+    """The two-pass plan of Layout.radial(...)'s mask (radial/forward_schedule.hpp), int32 on the GPU: the
+    forward's, or with backward=True the backward's; near_frames and group_frames below 0 take the library's
+    defaults."""
     lib = _shim()
+    build = lib.radial_shim_radial_backward_schedule if backward else lib.radial_shim_radial_schedule
     size = ctypes.c_int64()
     args = (ctypes.c_int64(frames), ctypes.c_int64(tokens_per_frame), ctypes.c_int64(text_tokens),
             ctypes.c_double(decay), ctypes.c_int(int(sink)), ctypes.c_int64(near_frames), ctypes.c_int64(group_frames))
-    _check(lib.radial_shim_radial_schedule(*args, None, ctypes.byref(size)))
+    _check(build(*args, None, ctypes.byref(size)))
     plan = torch.empty(size.value, dtype=torch.int32)
-    _check(lib.radial_shim_radial_schedule(*args, ctypes.c_void_p(plan.data_ptr()), ctypes.byref(size)))
+    _check(build(*args, ctypes.c_void_p(plan.data_ptr()), ctypes.byref(size)))
     return plan.cuda()
 
 

@@ -22,8 +22,9 @@ class Columns:
 
 
 def backward(dout, q, k, v, out, lse, layout: radial_cuda.Layout, columns: Columns, scale: float,
-             kv_valid_len=None, deterministic=True, grads=None):
-    """All (B, S, H, D) bf16/f16 CUDA tensors, unit last stride; lse (B, H, S) float32. Returns dq, dk, dv."""
+             kv_valid_len=None, deterministic=True, grads=None, schedule=None):
+    """All (B, S, H, D) bf16/f16 CUDA tensors, unit last stride; lse (B, H, S) float32. Returns dq, dk, dv.
+    schedule: the layout's backward plan (radial_cuda.radial_schedule(..., backward=True)) or None."""
     dq, dk, dv = grads if grads is not None else (torch.empty_like(q), torch.empty_like(k), torch.empty_like(v))
     tensors = (q, k, v, out, dout, dq, dk, dv)
     ptrs = (ctypes.c_void_p * 8)(*[t.data_ptr() for t in tensors])
@@ -41,7 +42,8 @@ def backward(dout, q, k, v, out, lse, layout: radial_cuda.Layout, columns: Colum
             ptrs, ctypes.c_void_p(lse.data_ptr()), ctypes.c_int(radial_cuda._DTYPES[q.dtype]),
             ctypes.c_int(q.device.index or 0), radial_cuda._i64(list(q.shape)), strides,
             radial_cuda._i64(list(lse.stride())), index, ctypes.c_int32(layout.num_blocks), kv,
-            ctypes.c_float(scale), ctypes.c_int(int(deterministic)), workspace, ctypes.byref(nbytes),
+            ctypes.c_float(scale), ctypes.c_int(int(deterministic)),
+            ctypes.c_void_p(schedule.data_ptr()) if schedule is not None else None, workspace, ctypes.byref(nbytes),
             ctypes.c_void_p(stream))
         if status != 0:
             raise RuntimeError(lib.radial_backward_shim_last_error().decode())

@@ -36,6 +36,10 @@ struct AttentionBackwardArgs {
   const int32_t* kv_valid_len = nullptr;
   float scale = 0.0f;
   bool deterministic = false;  // no atomics anywhere (GPU); the CPU path is always deterministic
+  // build_backward_schedule's plan for this layout (radial/forward_schedule.hpp), on the device of q, or
+  // null. Only the Hopper kernels of the default mode follow it, once one head's Q and dO outgrow the L2;
+  // the result is the same gradients up to one more rounding of dK and dV.
+  const int32_t* backward_schedule = nullptr;
   void* workspace = nullptr;   // attention_backward_workspace_bytes(args) bytes on the device of q
   size_t workspace_bytes = 0;
 };

@@ -32,4 +32,12 @@ std::vector<int32_t> build_forward_schedule(const BlockSparseLayout& layout, con
                                             const RadialParams& params, int64_t near_frames = kNearFrames,
                                             int64_t group_frames = kGroupFrames);
 
+// The same plan over the layout's columns, for the backward's dK/dV kernel, whose CTAs own key blocks and
+// visit query blocks: near_offsets and far_offsets index the query blocks of each key block (CSC),
+// far_rows holds the key blocks in the far pass's order, cols the query blocks. The second pass adds its
+// dK and dV to the first's.
+std::vector<int32_t> build_backward_schedule(const BlockSparseLayout& layout, const SequenceLayout& sequence,
+                                             const RadialParams& params, int64_t near_frames = kNearFrames,
+                                             int64_t group_frames = kGroupFrames);
+
 }  // namespace radial

@@ -112,16 +112,19 @@ void bind_attention(py::module_& m) {
   py::class_<AttentionBackwardArgs>(m, "AttentionBackwardArgs")
       .def(py::init([](TensorView q, TensorView k, TensorView v, TensorView out, TensorView dout, TensorView lse,
                        TensorView dq, TensorView dk, TensorView dv, BlockSparseView layout, uintptr_t kv_valid_len,
-                       float scale, bool deterministic) {
+                       float scale, bool deterministic, uintptr_t backward_schedule) {
              AttentionBackwardArgs args{q, k, v, out, dout, lse, dq, dk, dv, layout};
              args.kv_valid_len = pointer<int32_t>(kv_valid_len);
              args.scale = scale;
              args.deterministic = deterministic;
+             args.backward_schedule = pointer<int32_t>(backward_schedule);
              return args;
            }),
            py::arg("q"), py::arg("k"), py::arg("v"), py::arg("out"), py::arg("dout"), py::arg("lse"), py::arg("dq"),
            py::arg("dk"), py::arg("dv"), py::arg("layout"), py::arg("kv_valid_len"), py::arg("scale"),
-           py::arg("deterministic") = false)
+           py::arg("deterministic") = false, py::arg("backward_schedule") = 0,
+           "backward_schedule: address of a radial mask's backward plan (radial/forward_schedule.hpp) on q's "
+           "device, 0 for none.")
       .def("set_workspace", [](AttentionBackwardArgs& args, uintptr_t address, size_t bytes) {
         args.workspace = reinterpret_cast<void*>(address);
         args.workspace_bytes = bytes;

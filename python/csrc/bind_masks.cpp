@@ -120,6 +120,15 @@ void bind_masks(py::module_& m) {
       py::arg("layout"), py::arg("sequence"), py::arg("params"), py::arg("near_frames") = kNearFrames,
       py::arg("group_frames") = kGroupFrames,
       "The two-pass forward plan of a radial layout (radial/forward_schedule.hpp), int32 as bytes");
+  m.def(
+      "build_backward_schedule",
+      [](const BlockSparseLayout& layout, const SequenceLayout& sequence, const RadialParams& params,
+         int64_t near_frames, int64_t group_frames) {
+        return int32_bytes(build_backward_schedule(layout, sequence, params, near_frames, group_frames));
+      },
+      py::arg("layout"), py::arg("sequence"), py::arg("params"), py::arg("near_frames") = kNearFrames,
+      py::arg("group_frames") = kGroupFrames,
+      "The two-pass backward (dK/dV) plan of a radial layout, over its columns, int32 as bytes");
 }
 
 }  // namespace radial::python

@@ -76,5 +76,5 @@ def attention(
     if scale is None:
         scale = 1.0 / math.sqrt(q.shape[-1])
     out, _ = ops.attention_forward(q, k, v, *layout.index, kv_valid_len, float(scale), layout.block_size,
-                                   layout.forward_schedule)
+                                   layout.forward_schedule, layout.backward_schedule)
     return out

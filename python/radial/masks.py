@@ -59,12 +59,15 @@ class _HostMask:
     def __init__(self, block_mask: "_C.BlockMask", seq_len: int, block_size: int, spec: Optional[MaskSpec] = None):
         self.block_mask = block_mask
         self.layout = _C.BlockSparseLayout(block_mask, seq_len, block_size)
-        # A radial mask also carries its two-pass forward plan (the Hopper forward uses it at long lengths).
-        schedule = None
+        # A radial mask also carries its two-pass plans (the Hopper forward and backward use them at long
+        # lengths): (forward, backward), or (None, None).
+        schedules: tuple[Optional[torch.Tensor], Optional[torch.Tensor]] = (None, None)
         if spec is not None:
             sequence, params = _core_spec(spec)
-            schedule = _int32_tensor(_C.build_forward_schedule(self.layout, sequence, params))
-        self.schedules: dict[torch.device, Optional[torch.Tensor]] = {torch.device("cpu"): schedule}
+            schedules = (_int32_tensor(_C.build_forward_schedule(self.layout, sequence, params)),
+                         _int32_tensor(_C.build_backward_schedule(self.layout, sequence, params)))
+        self.schedules: dict[torch.device, tuple[Optional[torch.Tensor], Optional[torch.Tensor]]] = {
+            torch.device("cpu"): schedules}
         cpu = BlockIndex(
             _int32_tensor(self.layout.row_offsets()),
             _int32_tensor(self.layout.col_indices()),
@@ -81,10 +84,10 @@ class _HostMask:
             index = self.uploads.setdefault(device, BlockIndex(*(t.to(device) for t in cpu)))
         return index
 
-    def schedule_on(self, device: torch.device) -> Optional[torch.Tensor]:
+    def schedules_on(self, device: torch.device) -> tuple[Optional[torch.Tensor], Optional[torch.Tensor]]:
         if device not in self.schedules:
             cpu = self.schedules[torch.device("cpu")]
-            self.schedules.setdefault(device, cpu.to(device) if cpu is not None else None)
+            self.schedules.setdefault(device, tuple(t.to(device) if t is not None else None for t in cpu))
         return self.schedules[device]
 
 
@@ -109,6 +112,8 @@ class RadialMask:
       device: where :attr:`index` lives.
       forward_schedule: for a radial mask, its two-pass forward plan, int32 on :attr:`device` (near blocks
         in row order, then far blocks position first; radial/forward_schedule.hpp); ``None`` otherwise.
+      backward_schedule: the same over the mask's columns, for the backward's dK/dV kernel; ``None`` for
+        a mask that is not radial.
     """
 
     def __init__(self, host: _HostMask, spec: Optional[MaskSpec], device: torch.device):
@@ -116,7 +121,7 @@ class RadialMask:
         self.spec = spec
         self.device = device
         self.index: BlockIndex = host.index_on(device)
-        self.forward_schedule: Optional[torch.Tensor] = host.schedule_on(device)
+        self.forward_schedule, self.backward_schedule = host.schedules_on(device)
 
     @classmethod
     def from_dense(cls, block_mask: torch.Tensor, seq_len: int, block_size: int = DEFAULT_BLOCK_SIZE) -> "RadialMask":

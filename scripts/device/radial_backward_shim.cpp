@@ -37,7 +37,8 @@ radial::TensorView cuda_view(void* data, radial::DType dtype, int device, const 
 radial::AttentionBackwardArgs backward_args(void* const* tensors, float* lse, int dtype, int device, const int64_t* shape,
                                             const int64_t* strides8x4, const int64_t* lse_strides,
                                             const int32_t* const* layout, int32_t num_blocks,
-                                            const int32_t* kv_valid_len, float scale, int deterministic) {
+                                            const int32_t* kv_valid_len, float scale, int deterministic,
+                                            const int32_t* backward_schedule) {
   const radial::DType dt = dtype == 0 ? radial::DType::bf16 : radial::DType::f16;
   radial::AttentionBackwardArgs a;
   radial::TensorView* views[8] = {&a.q, &a.k, &a.v, &a.out, &a.dout, &a.dq, &a.dk, &a.dv};
@@ -54,6 +55,7 @@ radial::AttentionBackwardArgs backward_args(void* const* tensors, float* lse, in
   a.kv_valid_len = kv_valid_len;
   a.scale = scale;
   a.deterministic = deterministic != 0;
+  a.backward_schedule = backward_schedule;
   return a;
 }
 
@@ -63,15 +65,16 @@ extern "C" {
 
 const char* radial_backward_shim_last_error() { return last_error.c_str(); }
 
-// layout: row_offsets, col_indices, col_offsets, row_indices on the GPU. With workspace null, writes
+// layout: row_offsets, col_indices, col_offsets, row_indices on the GPU; backward_schedule: the layout's
+// backward plan on the GPU (radial_shim_radial_backward_schedule) or null. With workspace null, writes
 // the bytes it needs to *workspace_bytes and runs nothing.
 int radial_shim_backward(void* const* tensors, float* lse, int dtype, int device, const int64_t* shape,
                          const int64_t* strides8x4, const int64_t* lse_strides, const int32_t* const* layout,
                          int32_t num_blocks, const int32_t* kv_valid_len, float scale, int deterministic,
-                         void* workspace, uint64_t* workspace_bytes, void* stream) {
+                         const int32_t* backward_schedule, void* workspace, uint64_t* workspace_bytes, void* stream) {
   try {
     radial::AttentionBackwardArgs a = backward_args(tensors, lse, dtype, device, shape, strides8x4, lse_strides, layout,
-                                                    num_blocks, kv_valid_len, scale, deterministic);
+                                                    num_blocks, kv_valid_len, scale, deterministic, backward_schedule);
     if (workspace == nullptr) {
       *workspace_bytes = radial::cuda::attention_backward_workspace_bytes(a);
       return 0;

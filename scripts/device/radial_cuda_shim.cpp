@@ -57,6 +57,24 @@ RadialCsr radial_csr(int64_t frames, int64_t tokens_per_frame, int64_t text_toke
   return {sequence, params, std::move(csr)};
 }
 
+using PlanBuilder = std::vector<int32_t> (*)(const radial::BlockSparseLayout&, const radial::SequenceLayout&,
+                                             const radial::RadialParams&, int64_t, int64_t);
+
+int two_pass_plan(PlanBuilder build, int64_t frames, int64_t tokens_per_frame, int64_t text_tokens, double decay,
+                  int sink, int64_t near_frames, int64_t group_frames, int32_t* plan, int64_t* size) {
+  try {
+    const RadialCsr mask = radial_csr(frames, tokens_per_frame, text_tokens, decay, sink);
+    const std::vector<int32_t> schedule =
+        build(mask.csr, mask.sequence, mask.params, near_frames < 0 ? radial::kNearFrames : near_frames,
+              group_frames < 0 ? radial::kGroupFrames : group_frames);
+    *size = static_cast<int64_t>(schedule.size());
+    if (plan) std::memcpy(plan, schedule.data(), schedule.size() * sizeof(int32_t));
+    return 0;
+  } catch (const std::exception& e) {
+    return fail(e);
+  }
+}
+
 }  // namespace
 
 extern "C" {
@@ -84,17 +102,16 @@ int radial_shim_radial_csr(int64_t frames, int64_t tokens_per_frame, int64_t tex
 // again with an array of that size.
 int radial_shim_radial_schedule(int64_t frames, int64_t tokens_per_frame, int64_t text_tokens, double decay,
                                 int sink, int64_t near_frames, int64_t group_frames, int32_t* plan, int64_t* size) {
-  try {
-    const RadialCsr mask = radial_csr(frames, tokens_per_frame, text_tokens, decay, sink);
-    const std::vector<int32_t> schedule = radial::build_forward_schedule(
-        mask.csr, mask.sequence, mask.params, near_frames < 0 ? radial::kNearFrames : near_frames,
-        group_frames < 0 ? radial::kGroupFrames : group_frames);
-    *size = static_cast<int64_t>(schedule.size());
-    if (plan) std::memcpy(plan, schedule.data(), schedule.size() * sizeof(int32_t));
-    return 0;
-  } catch (const std::exception& e) {
-    return fail(e);
-  }
+  return two_pass_plan(radial::build_forward_schedule, frames, tokens_per_frame, text_tokens, decay, sink, near_frames,
+                       group_frames, plan, size);
+}
+
+// The backward's plan of the same mask (build_backward_schedule), called the same way.
+int radial_shim_radial_backward_schedule(int64_t frames, int64_t tokens_per_frame, int64_t text_tokens, double decay,
+                                         int sink, int64_t near_frames, int64_t group_frames, int32_t* plan,
+                                         int64_t* size) {
+  return two_pass_plan(radial::build_backward_schedule, frames, tokens_per_frame, text_tokens, decay, sink,
+                       near_frames, group_frames, plan, size);
 }
 
 // dtype: 0 bf16, 1 f16. shape (4) and the three (4)-strides of q/k/v/out (rows: q, k, v, out) and

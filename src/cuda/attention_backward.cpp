@@ -2,7 +2,8 @@
 // radial::check_backward_args) become BackwardParams, then (dtype, head dim) become template
 // arguments here and nowhere else. After the portable preprocessing:
 //   Hopper, default mode: the fused sm_90a dK/dV kernel also adds dQ's fp32 partial
-//     sums into a workspace accumulator (bulk reduce-adds), then a conversion kernel writes dq.
+//     sums into a workspace accumulator (bulk reduce-adds), then a conversion kernel writes dq. Given a
+//     radial mask's backward schedule, at long lengths the dK/dV kernel runs in its two passes.
 //   Hopper, deterministic: sm_90a dK/dV, then sm_90a dQ per query block (no atomics).
 //   Everything else, and any GPU with RADIAL_CUDA_BACKWARD=portable (side-by-side benchmarks): the
 //     portable dK/dV and dQ kernels (no atomics). Scalar fp32 atomics for dQ inside the portable
@@ -20,6 +21,7 @@
 #include "backward/backward_launch.hpp"
 #include "common/check.hpp"
 #include "common/device_guard.hpp"
+#include "common/two_pass_choice.hpp"
 #include "cuda/dispatch.hpp"
 #include "radial/error.hpp"
 #include "sm90/backward_launch.hpp"
@@ -90,15 +92,31 @@ BackwardParams make_backward_params(const AttentionBackwardArgs& a, Family famil
   return p;
 }
 
+// schedule: the backward schedule's plan when the dK/dV kernel takes two passes over it, else null.
 template <typename Element, int HEAD_DIM>
-void run_kernels(Family family, const BackwardParams& p, cudaStream_t stream) {
+void run_kernels(Family family, const BackwardParams& p, const int32_t* schedule, cudaStream_t stream) {
   portable::launch_backward_preprocess<Element, HEAD_DIM>(p, stream);
   if (family == Family::sm90) {
     if (p.dq_accum) {
       RADIAL_CUDA_CHECK(cudaMemsetAsync(p.dq_accum, 0,
                                         static_cast<size_t>(p.batch) * p.heads * p.padded_len * HEAD_DIM * sizeof(float),
                                         stream));
-      sm90::launch_backward_dkdv<Element, HEAD_DIM>(p, stream);
+      if (schedule) {
+        // Each key block's near query blocks in column order, then its far ones with the key blocks in the
+        // plan's order, added to the first pass's dK and dV; dQ adds up in the accumulator either way.
+        const int32_t n = p.num_blocks;
+        BackwardParams near = p;
+        near.col_offsets = schedule;
+        near.row_indices = schedule + 3 * n + 2;
+        sm90::launch_backward_dkdv<Element, HEAD_DIM>(near, stream);
+        BackwardParams far = near;
+        far.col_offsets = schedule + n + 1;
+        far.k_blocks = schedule + 2 * n + 2;
+        far.merge = 1;
+        sm90::launch_backward_dkdv<Element, HEAD_DIM>(far, stream);
+      } else {
+        sm90::launch_backward_dkdv<Element, HEAD_DIM>(p, stream);
+      }
       portable::launch_backward_dq_convert<Element, HEAD_DIM>(p, stream);
     } else {
       sm90::launch_backward_dkdv<Element, HEAD_DIM>(p, stream);
@@ -111,21 +129,22 @@ void run_kernels(Family family, const BackwardParams& p, cudaStream_t stream) {
 }
 
 // The one place where runtime values become template arguments.
-void launch(Family family, DType dtype, int head_dim, const BackwardParams& p, cudaStream_t stream) {
+void launch(Family family, DType dtype, int head_dim, const BackwardParams& p, const int32_t* schedule,
+            cudaStream_t stream) {
   const std::string why = portable::backward_cannot_implement(p, static_cast<int>(dtype_bytes(dtype)));
   if (!why.empty()) throw ArgumentError("attention_backward(cuda)", "arguments the CUDA kernels support", why);
   const std::string built = "built: bf16 and f16 with head dims 64, 128";
   switch (dtype) {
     case DType::bf16:
       switch (head_dim) {
-        case 64: return run_kernels<__nv_bfloat16, 64>(family, p, stream);
-        case 128: return run_kernels<__nv_bfloat16, 128>(family, p, stream);
+        case 64: return run_kernels<__nv_bfloat16, 64>(family, p, schedule, stream);
+        case 128: return run_kernels<__nv_bfloat16, 128>(family, p, schedule, stream);
         default: throw ArgumentError("head_dim", "one of 64, 128 (" + built + ")", std::to_string(head_dim));
       }
     case DType::f16:
       switch (head_dim) {
-        case 64: return run_kernels<__half, 64>(family, p, stream);
-        case 128: return run_kernels<__half, 128>(family, p, stream);
+        case 64: return run_kernels<__half, 64>(family, p, schedule, stream);
+        case 128: return run_kernels<__half, 128>(family, p, schedule, stream);
         default: throw ArgumentError("head_dim", "one of 64, 128 (" + built + ")", std::to_string(head_dim));
       }
     default: throw ArgumentError("q.dtype", "bf16 or f16 on the CUDA backend (" + built + ")", dtype_name(dtype));
@@ -138,7 +157,11 @@ void attention_backward(const AttentionBackwardArgs& args, void* stream) {
   const DeviceGuard guard(args.q.device_index);
   const Family family = choose_family(args);
   const BackwardParams p = make_backward_params(args, family);
-  launch(family, args.q.dtype, p.head_dim, p, static_cast<cudaStream_t>(stream));
+  const bool two_passes = p.dq_accum && args.backward_schedule &&
+                          use_two_pass_schedule("RADIAL_CUDA_BACKWARD_SCHEDULE", p.seq_len, p.head_dim,
+                                                args.q.device_index);
+  launch(family, args.q.dtype, p.head_dim, p, two_passes ? args.backward_schedule : nullptr,
+         static_cast<cudaStream_t>(stream));
 }
 
 size_t attention_backward_workspace_bytes(const AttentionBackwardArgs& args) {

@@ -12,6 +12,7 @@
 #include "common/check.hpp"
 #include "common/device_guard.hpp"
 #include "common/forward_params.hpp"
+#include "common/two_pass_choice.hpp"
 #include "cuda/dispatch.hpp"
 #include "portable/forward_launch.hpp"
 #include "sm90/forward_launch.hpp"
@@ -88,21 +89,6 @@ void launch(Family family, DType dtype, int head_dim, const ForwardParams& p, cu
   }
 }
 
-// Whether the Hopper forward follows the layout's forward schedule: the two passes exist to read K and V
-// from DRAM less often, which only pays for their merge once one head's K and V outgrow the L2
-// (measured on an H100: 2 % faster at HunyuanVideo 117 f, whose K/V are 1.1 times its L2, 7 % at the 4x
-// anchors, 0.5 - 2 % slower at the Wan2.1 1x shapes, whose K/V fit; bench/results/). For tests and
-// comparisons RADIAL_CUDA_FORWARD_SCHEDULE=always or never overrides the choice.
-bool use_schedule(const ForwardParams& p, int device) {
-  const char* forced = std::getenv("RADIAL_CUDA_FORWARD_SCHEDULE");
-  if (forced && std::string(forced) == "always") return true;
-  if (forced && std::string(forced) == "never") return false;
-  int l2_bytes = 0;
-  RADIAL_CUDA_CHECK(cudaDeviceGetAttribute(&l2_bytes, cudaDevAttrL2CacheSize, device));
-  const int64_t kv_bytes_per_head = int64_t{2} * p.seq_len * p.head_dim * 2;
-  return kv_bytes_per_head > l2_bytes;
-}
-
 }  // namespace
 
 void attention_forward(const AttentionForwardArgs& args, void* stream) {
@@ -110,7 +96,8 @@ void attention_forward(const AttentionForwardArgs& args, void* stream) {
   const ForwardParams p = make_forward_params(args);
   const Family family = choose_family(args.q.device_index);
   const auto cuda_stream = static_cast<cudaStream_t>(stream);
-  if (family != Family::sm90 || args.forward_schedule == nullptr || !use_schedule(p, args.q.device_index))
+  if (family != Family::sm90 || args.forward_schedule == nullptr ||
+      !use_two_pass_schedule("RADIAL_CUDA_FORWARD_SCHEDULE", p.seq_len, p.head_dim, args.q.device_index))
     return launch(family, args.q.dtype, p.head_dim, p, cuda_stream);
   // Two passes over the plan (radial/forward_schedule.hpp): the near blocks in row order, then the far
   // blocks in the plan's row order, added to the first pass's output.

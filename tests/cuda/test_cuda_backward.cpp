@@ -21,6 +21,7 @@
 #include "cuda_test_support.hpp"
 #include "radial/attention.hpp"
 #include "radial/error.hpp"
+#include "radial/forward_schedule.hpp"
 #include "radial/reference.hpp"
 #include "test_support.hpp"
 
@@ -51,6 +52,15 @@ double backward_tolerance(DType dtype) { return dtype == DType::f16 ? 2e-3 : 1e-
 
 const char* const kFamilies[] = {"auto", "portable"};
 
+// Sets RADIAL_CUDA_BACKWARD_SCHEDULE for the scope of one call.
+class ScheduleScope {
+ public:
+  explicit ScheduleScope(const char* choice) { setenv("RADIAL_CUDA_BACKWARD_SCHEDULE", choice, 1); }
+  ~ScheduleScope() { unsetenv("RADIAL_CUDA_BACKWARD_SCHEDULE"); }
+  ScheduleScope(const ScheduleScope&) = delete;
+  ScheduleScope& operator=(const ScheduleScope&) = delete;
+};
+
 // Sets RADIAL_CUDA_BACKWARD for the scope of one family's calls.
 class FamilyScope {
  public:
@@ -66,7 +76,9 @@ Gradients run_reference_backward(const Problem& p, BackwardInputs& in) {
   return g;
 }
 
-Gradients run_cuda_backward(const Problem& p, BackwardInputs& in, bool deterministic) {
+// two_passes: with the radial mask's backward schedule (near_frames 1, so that the few frames of these
+// cases leave far blocks) and RADIAL_CUDA_BACKWARD_SCHEDULE=always, which the Hopper default mode follows.
+Gradients run_cuda_backward(const Problem& p, BackwardInputs& in, bool deterministic, bool two_passes = false) {
   Gradients g = poisoned_gradients(p.spec, p.spec.dtype, p.spec.storage);
   const DeviceTensor q(p.q), k(p.k), v(p.v), out(in.out), dout(in.dout), lse(in.lse);
   const DeviceTensor dq(g.dq), dk(g.dk), dv(g.dv);
@@ -91,6 +103,12 @@ Gradients run_cuda_backward(const Problem& p, BackwardInputs& in, bool determini
   args.kv_valid_len = p.kv_valid_len.empty() ? nullptr : static_cast<const int32_t*>(d_lengths.get());
   args.scale = p.scale;
   args.deterministic = deterministic;
+  std::vector<int32_t> plan{0};
+  if (two_passes)
+    plan = build_backward_schedule(*p.layout, p.radial->sequence, p.radial->params, /*near_frames=*/1);
+  const DeviceBuffer d_plan(plan.data(), plan.size() * 4);
+  if (two_passes) args.backward_schedule = static_cast<const int32_t*>(d_plan.get());
+  const ScheduleScope schedule_scope(two_passes ? "always" : "never");
   args.workspace_bytes = attention_backward_workspace_bytes(args);
   const DeviceBuffer workspace(args.workspace_bytes);
   // All-ones bytes are NaN as float32: a kernel that reads workspace nobody wrote shows.
@@ -114,10 +132,13 @@ TEST_P(CudaBackward, MatchesFloat64Reference) {
   const Gradients ref = run_reference_backward(p, in);
   for (const char* family : kFamilies) {
     const FamilyScope scope(family);
-    for (bool deterministic : {true, false}) {
-      SCOPED_TRACE(std::string(family) + (deterministic ? ", deterministic mode" : ", default mode"));
-      const std::string mode = std::string("_") + family + (deterministic ? "_deterministic" : "_default");
-      const Gradients gpu = run_cuda_backward(p, in, deterministic);
+    // Modes: deterministic, default, and for radial masks default with the two-pass schedule.
+    for (int mode_index = 0; mode_index < (p.radial ? 3 : 2); ++mode_index) {
+      const bool deterministic = mode_index == 0, two_passes = mode_index == 2;
+      const char* mode_name = deterministic ? "deterministic" : two_passes ? "default_two_passes" : "default";
+      SCOPED_TRACE(std::string(family) + ", mode " + mode_name);
+      const std::string mode = std::string("_") + family + "_" + mode_name;
+      const Gradients gpu = run_cuda_backward(p, in, deterministic, two_passes);
       for (auto [name, actual, expected] : {std::tuple{"dq", &gpu.dq, &ref.dq}, {"dk", &gpu.dk, &ref.dk}, {"dv", &gpu.dv, &ref.dv}}) {
         const std::vector<double> got = values(actual->view);
         EXPECT_EQ(count_nan(got), 0) << name << " elements left unwritten (NaN)";

@@ -13,6 +13,7 @@ from radial.ops.kernels import forward_output_shapes
 def attention_forward_fake(
     q, k, v, row_offsets, col_indices, col_offsets, row_indices, kv_valid_len: Optional[torch.Tensor],
     scale: float, block_size: int, forward_schedule: Optional[torch.Tensor] = None,
+    backward_schedule: Optional[torch.Tensor] = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     out_shape, lse_shape = forward_output_shapes(q)
     return q.new_empty(out_shape), q.new_empty(lse_shape, dtype=torch.float32)
@@ -21,5 +22,6 @@ def attention_forward_fake(
 def attention_backward_fake(
     dout, q, k, v, out, lse, row_offsets, col_indices, col_offsets, row_indices,
     kv_valid_len: Optional[torch.Tensor], scale: float, block_size: int, deterministic: bool,
+    backward_schedule: Optional[torch.Tensor] = None,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     return q.new_empty(q.shape), k.new_empty(k.shape), v.new_empty(v.shape)

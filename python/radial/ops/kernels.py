@@ -52,6 +52,11 @@ def _use_reference(q: torch.Tensor) -> bool:
     return q.dtype == torch.float64 and q.device.type == "cpu"
 
 
+def schedule_size(row_offsets: torch.Tensor, col_indices: torch.Tensor) -> int:
+    """Entries of a two-pass plan (radial/forward_schedule.hpp) for this layout: 3 nb + 2 + nnz."""
+    return 3 * (row_offsets.shape[0] - 1) + 2 + col_indices.shape[0]
+
+
 def attention_forward(
     q: torch.Tensor,
     k: torch.Tensor,
@@ -64,8 +69,11 @@ def attention_forward(
     scale: float,
     block_size: int,
     forward_schedule: Optional[torch.Tensor] = None,
+    backward_schedule: Optional[torch.Tensor] = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     out_shape, lse_shape = forward_output_shapes(q)
+    # The backward plan rides along for the gradient (ops/autograd.py); checked here, where the call is made.
+    index_address("backward_schedule", backward_schedule, q, schedule_size(row_offsets, col_indices))
     out = new_output(out_shape, q.dtype, q.device)
     lse = new_output(lse_shape, torch.float32, q.device)
     args = _C.AttentionForwardArgs(
@@ -74,8 +82,7 @@ def attention_forward(
         layout_view(q, row_offsets, col_indices, col_offsets, row_indices, block_size),
         index_address("kv_valid_len", kv_valid_len, q, q.shape[0]),
         scale,
-        index_address("forward_schedule", forward_schedule, q,
-                      3 * (row_offsets.shape[0] - 1) + 2 + col_indices.shape[0]),
+        index_address("forward_schedule", forward_schedule, q, schedule_size(row_offsets, col_indices)),
     )
     if _use_reference(q):
         _C.reference.attention_forward(args)
@@ -100,6 +107,7 @@ def attention_backward(
     scale: float,
     block_size: int,
     deterministic: bool,
+    backward_schedule: Optional[torch.Tensor] = None,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     forward_output_shapes(q)  # rank check before q's shape is read
     dq = new_output(q.shape, q.dtype, q.device)
@@ -113,6 +121,7 @@ def attention_backward(
         index_address("kv_valid_len", kv_valid_len, q, q.shape[0]),
         scale,
         deterministic,
+        index_address("backward_schedule", backward_schedule, q, schedule_size(row_offsets, col_indices)),
     )
     if _use_reference(q):
         _C.reference.attention_backward(args)

@@ -215,8 +215,10 @@ __device__ __forceinline__ void consume_dkdv(const BackwardParams& p, BackwardDk
   const int warp_row0 = k0 + key_row0 + warp * 16;
   Element* dk_slice = static_cast<Element*>(p.dk) + batch * p.dk_stride_b + head * p.dk_stride_h;
   Element* dv_slice = static_cast<Element*>(p.dv) + batch * p.dv_stride_b + head * p.dv_stride_h;
-  portable::store_gradient_rows<Element, D>(dk_slice, p.dk_stride_s, warp_row0, p.seq_len, dk, p.scale, lane);
-  portable::store_gradient_rows<Element, D>(dv_slice, p.dv_stride_s, warp_row0, p.seq_len, dv, 1.0f, lane);
+  portable::store_gradient_rows<Element, D>(dk_slice, p.dk_stride_s, warp_row0, p.seq_len, dk, p.scale, lane,
+                                            p.merge != 0);
+  portable::store_gradient_rows<Element, D>(dv_slice, p.dv_stride_s, warp_row0, p.seq_len, dv, 1.0f, lane,
+                                            p.merge != 0);
 }
 
 template <typename Traits, bool FUSE_DQ>
@@ -226,17 +228,19 @@ __global__ void __launch_bounds__(Traits::kThreads, 1)
   extern __shared__ __align__(1024) unsigned char smem_raw[];
   auto& smem = aligned_storage<BackwardDkDvStorage<Traits>>(smem_raw);
   const BackwardParams& p = params.p;
-  const int k_block = blockIdx.x;
+  const int line = blockIdx.x;  // this CTA's column of the CSC (of the schedule's pass, if any)
+  const int k_block = p.k_blocks ? p.k_blocks[line] : line;
   const int head = blockIdx.y;
   const int batch = blockIdx.z;
   const int warpgroup = threadIdx.x / 128;
 
   const int kv_limit = valid_keys(p, batch);
-  const int col_begin = p.col_offsets[k_block];
+  const int col_begin = p.col_offsets[line];
   // A key block wholly past the valid length gets zero gradients without visiting anything; row
   // indices ascend, so query tiles that start past the sequence end (partial last block) are last.
-  int num_tiles = k_block * Traits::kBlockK < kv_limit ? (p.col_offsets[k_block + 1] - col_begin) * Traits::kTilesPerBlock : 0;
+  int num_tiles = k_block * Traits::kBlockK < kv_limit ? (p.col_offsets[line + 1] - col_begin) * Traits::kTilesPerBlock : 0;
   while (num_tiles > 0 && tile_query0<Traits>(p, col_begin, num_tiles - 1) >= p.seq_len) --num_tiles;
+  if (p.merge && num_tiles == 0) return;  // nothing to add to the first pass's gradients (whole CTA)
 
   if (threadIdx.x == 0) {
     mbarrier_init(&smem.kv_full, 1);

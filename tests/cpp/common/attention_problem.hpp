@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <random>
 #include <sstream>
@@ -57,18 +58,25 @@ inline std::string case_name(const ::testing::TestParamInfo<ProblemSpec>& info) 
   return name.str();
 }
 
+// The sequence and parameters a radial_pattern mask was built from (for the masks' two-pass schedules).
+struct RadialSource {
+  SequenceLayout sequence;
+  RadialParams params;
+};
+
 struct Problem {
   ProblemSpec spec;
   float scale = 0.0f;
   HostTensor q, k, v;
   BlockMask mask;
+  std::optional<RadialSource> radial;  // set for MaskKind::radial_pattern
   std::unique_ptr<BlockSparseLayout> layout;
   std::vector<int32_t> kv_valid_len;  // empty: none
 
   const int32_t* kv_valid_len_or_null() const { return kv_valid_len.empty() ? nullptr : kv_valid_len.data(); }
 };
 
-inline BlockMask make_mask(std::mt19937_64& rng, const ProblemSpec& spec) {
+inline BlockMask make_mask(std::mt19937_64& rng, const ProblemSpec& spec, std::optional<RadialSource>& radial) {
   const int64_t blocks = (spec.seq + 127) / 128;
   switch (spec.mask) {
     case MaskKind::dense: return BlockMask(blocks, true);
@@ -83,6 +91,7 @@ inline BlockMask make_mask(std::mt19937_64& rng, const ProblemSpec& spec) {
       RadialParams params;
       params.decay = 1.0;
       params.sink = std::bernoulli_distribution(0.5)(rng);
+      radial = RadialSource{layout, params};
       return build_radial_mask(layout, params);
     }
   }
@@ -97,7 +106,7 @@ inline Problem make_problem(std::mt19937_64& rng, const ProblemSpec& spec) {
   p.q = random_token_tensor(rng, spec.dtype, spec.batch, spec.seq, spec.heads, spec.dim, spec.storage);
   p.k = random_token_tensor(rng, spec.dtype, spec.batch, spec.seq, spec.heads, spec.dim, spec.storage);
   p.v = random_token_tensor(rng, spec.dtype, spec.batch, spec.seq, spec.heads, spec.dim, spec.storage);
-  p.mask = make_mask(rng, spec);
+  p.mask = make_mask(rng, spec, p.radial);
   p.layout = std::make_unique<BlockSparseLayout>(p.mask, spec.seq, 128);
   if (spec.padded_keys) {
     std::uniform_int_distribution<int32_t> length(1, static_cast<int32_t>(spec.seq));

@@ -1,5 +1,5 @@
-// The two-pass forward plan must split every row's kept blocks exactly into its near and far parts, by
-// the frame rule at the given near_frames, with every query block in the far pass once.
+// The two-pass plans must split every row's (forward) or column's (backward) kept blocks exactly into its
+// near and far parts, by the frame rule at the given near_frames, with every line in the far pass once.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -26,11 +26,14 @@ int64_t frame_of(int64_t block, const SequenceLayout& s) {
   return last >= s.video_tokens() ? -1 : first / s.tokens_per_frame;
 }
 
-void expect_plan_splits_layout(const Case& c, int64_t near_frames) {
-  SCOPED_TRACE("near_frames " + std::to_string(near_frames));
+void expect_plan_splits_layout(const Case& c, int64_t near_frames, bool backward) {
+  SCOPED_TRACE("near_frames " + std::to_string(near_frames) + (backward ? ", backward" : ", forward"));
   const BlockMask mask = build_radial_mask(c.sequence, c.params);
   const BlockSparseLayout layout(mask, c.sequence.seq_len(), c.sequence.block_size);
-  const std::vector<int32_t> plan = build_forward_schedule(layout, c.sequence, c.params, near_frames);
+  const std::vector<int32_t> plan = backward ? build_backward_schedule(layout, c.sequence, c.params, near_frames)
+                                             : build_forward_schedule(layout, c.sequence, c.params, near_frames);
+  const auto& offsets = backward ? layout.col_offsets() : layout.row_offsets();
+  const auto& indices = backward ? layout.row_indices() : layout.col_indices();
   const int32_t n = layout.num_blocks();
   ASSERT_EQ(static_cast<int64_t>(plan.size()), forward_schedule_size(n, layout.nnz()));
   const int32_t* near_offsets = plan.data();
@@ -60,19 +63,21 @@ void expect_plan_splits_layout(const Case& c, int64_t near_frames) {
     std::vector<int32_t> both = near;
     both.insert(both.end(), far.begin(), far.end());
     std::sort(both.begin(), both.end());
-    const std::vector<int32_t> kept(layout.col_indices().begin() + layout.row_offsets()[r],
-                                    layout.col_indices().begin() + layout.row_offsets()[r + 1]);
-    ASSERT_EQ(both, kept) << "row " << r;
+    const std::vector<int32_t> kept(indices.begin() + offsets[r], indices.begin() + offsets[r + 1]);
+    ASSERT_EQ(both, kept) << "line " << r;
+    // A line is a query block (forward) or a key block (backward); the rule is on (query, key) frames.
     const int64_t fr = frame_of(r, c.sequence);
-    for (int32_t col : near) {
-      const int64_t fc = frame_of(col, c.sequence);
-      EXPECT_TRUE(fr < 0 || fc < 0 || std::abs(fr - fc) <= near_frames || (c.params.sink && fc == 0))
-          << "row " << r << " near col " << col;
+    for (int32_t other : near) {
+      const int64_t fc = frame_of(other, c.sequence);
+      const int64_t key_frame = backward ? fr : fc;
+      EXPECT_TRUE(fr < 0 || fc < 0 || std::abs(fr - fc) <= near_frames || (c.params.sink && key_frame == 0))
+          << "line " << r << " near " << other;
     }
-    for (int32_t col : far) {
-      const int64_t fc = frame_of(col, c.sequence);
-      EXPECT_TRUE(fr >= 0 && fc >= 0 && std::abs(fr - fc) > near_frames && !(c.params.sink && fc == 0))
-          << "row " << r << " far col " << col;
+    for (int32_t other : far) {
+      const int64_t fc = frame_of(other, c.sequence);
+      const int64_t key_frame = backward ? fr : fc;
+      EXPECT_TRUE(fr >= 0 && fc >= 0 && std::abs(fr - fc) > near_frames && !(c.params.sink && key_frame == 0))
+          << "line " << r << " far " << other;
     }
   }
   EXPECT_GT(far_blocks, 0) << "the case should have far blocks";
@@ -81,11 +86,13 @@ void expect_plan_splits_layout(const Case& c, int64_t near_frames) {
 TEST(ForwardSchedule, SplitsRadialLayoutsExactly) {
   // Frames that do not fill whole blocks, a partial last block, text after the video, with and without
   // the sink.
-  for (const int64_t near_frames : {int64_t{0}, int64_t{1}, kNearFrames}) {
-    expect_plan_splits_layout({{12, 300, 0, 128}, {1.0, true}}, near_frames);
-    expect_plan_splits_layout({{12, 300, 77, 128}, {0.5, false}}, near_frames);
-    expect_plan_splits_layout({{20, 1024, 0, 128}, {1.0, false}}, near_frames);
-    expect_plan_splits_layout({{9, 3600, 226, 128}, {0.95, true}}, near_frames);
+  for (const bool backward : {false, true}) {
+    for (const int64_t near_frames : {int64_t{0}, int64_t{1}, kNearFrames}) {
+      expect_plan_splits_layout({{12, 300, 0, 128}, {1.0, true}}, near_frames, backward);
+      expect_plan_splits_layout({{12, 300, 77, 128}, {0.5, false}}, near_frames, backward);
+      expect_plan_splits_layout({{20, 1024, 0, 128}, {1.0, false}}, near_frames, backward);
+      expect_plan_splits_layout({{9, 3600, 226, 128}, {0.95, true}}, near_frames, backward);
+    }
   }
 }
 
