@@ -1,6 +1,6 @@
 """Which forward schedule reads least from DRAM? The Hopper forward's two passes, swept over their shape.
 
-The library's forward schedule (include/radial/forward_schedule.hpp) runs a row's near key blocks (frame
+The library's forward schedule (include/radial/two_pass_plans.hpp) runs a row's near key blocks (frame
 distance up to near_frames, the sink, text) in row order, then its far blocks with the rows taken position
 first within groups of group_frames frames, merged through the log-sum-exp. This times our forward with
 plans of several (near_frames, group_frames), and in one pass, at the anchor shapes, the two passes forced

@@ -81,7 +81,7 @@ def one_pass(mask: radial.RadialMask) -> list[list[np.ndarray]]:
 
 
 def two_passes(mask: radial.RadialMask, near_frames: int, group_frames: int) -> list[list[np.ndarray]]:
-    """The passes of the library's forward schedule (include/radial/forward_schedule.hpp)."""
+    """The passes of the library's forward schedule (include/radial/two_pass_plans.hpp)."""
     from radial import _C
     from radial.masks import _core_spec
 

@@ -80,7 +80,7 @@ class Layout:
 
 def radial_schedule(frames: int, tokens_per_frame: int, text_tokens: int, decay: float, sink: bool,
                     near_frames: int = -1, group_frames: int = -1, backward: bool = False) -> torch.Tensor:
-    """The two-pass plan of Layout.radial(...)'s mask (radial/forward_schedule.hpp), int32 on the GPU: the
+    """The two-pass plan of Layout.radial(...)'s mask (radial/two_pass_plans.hpp), int32 on the GPU: the
     forward's, or with backward=True the backward's; near_frames and group_frames below 0 take the library's
     defaults."""
     lib = _shim()

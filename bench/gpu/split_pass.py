@@ -11,7 +11,7 @@ each part as its own block-sparse attention: the near part in row order, the far
 with its rows taken position first (the query blocks permuted, K and V untouched), over all frames or
 within groups of 16 frames. Each timing carries the
 card's clock (gpu_clocks). (The library's forward schedule grew out of this probe: build_forward_schedule
-in include/radial/forward_schedule.hpp, whose near pass now reaches 7 frames; forward_schedule_sweep.py
+in include/radial/two_pass_plans.hpp, whose near pass now reaches 7 frames; forward_schedule_sweep.py
 times its shapes.) No merge is run: a two-pass forward would add one read and one write of the
 output and its log-sum-exp, so the sum of the passes is a lower bound for it. The merged output of the two
 passes is checked against the one-pass output.

@@ -24,7 +24,7 @@ struct AttentionForwardArgs {
   BlockSparseView layout;
   const int32_t* kv_valid_len = nullptr;  // on the device of q
   float scale = 0.0f;                     // softmax scale; > 0 and finite
-  // build_forward_schedule's plan for this layout (radial/forward_schedule.hpp), on the device of q, or
+  // build_forward_schedule's plan for this layout (radial/two_pass_plans.hpp), on the device of q, or
   // null. The Hopper forward then runs in two passes for the GPU's L2; other backends ignore it.
   const int32_t* forward_schedule = nullptr;
 };
@@ -36,7 +36,7 @@ struct AttentionBackwardArgs {
   const int32_t* kv_valid_len = nullptr;
   float scale = 0.0f;
   bool deterministic = false;  // no atomics anywhere (GPU); the CPU path is always deterministic
-  // build_backward_schedule's plan for this layout (radial/forward_schedule.hpp), on the device of q, or
+  // build_backward_schedule's plan for this layout (radial/two_pass_plans.hpp), on the device of q, or
   // null. Only the Hopper kernels of the default mode follow it, once one head's Q and dO outgrow the L2;
   // the result is the same gradients up to one more rounding of dK and dV.
   const int32_t* backward_schedule = nullptr;

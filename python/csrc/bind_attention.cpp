@@ -107,7 +107,7 @@ void bind_attention(py::module_& m) {
            py::arg("q"), py::arg("k"), py::arg("v"), py::arg("out"), py::arg("lse"), py::arg("layout"),
            py::arg("kv_valid_len"), py::arg("scale"), py::arg("forward_schedule") = 0,
            "kv_valid_len: address of (B) int32 on q's device, 0 for none. forward_schedule: address of a radial "
-           "mask's two-pass plan (radial/forward_schedule.hpp) on q's device, 0 for none.");
+           "mask's two-pass plan (radial/two_pass_plans.hpp) on q's device, 0 for none.");
 
   py::class_<AttentionBackwardArgs>(m, "AttentionBackwardArgs")
       .def(py::init([](TensorView q, TensorView k, TensorView v, TensorView out, TensorView dout, TensorView lse,
@@ -123,7 +123,7 @@ void bind_attention(py::module_& m) {
            py::arg("q"), py::arg("k"), py::arg("v"), py::arg("out"), py::arg("dout"), py::arg("lse"), py::arg("dq"),
            py::arg("dk"), py::arg("dv"), py::arg("layout"), py::arg("kv_valid_len"), py::arg("scale"),
            py::arg("deterministic") = false, py::arg("backward_schedule") = 0,
-           "backward_schedule: address of a radial mask's backward plan (radial/forward_schedule.hpp) on q's "
+           "backward_schedule: address of a radial mask's backward plan (radial/two_pass_plans.hpp) on q's "
            "device, 0 for none.")
       .def("set_workspace", [](AttentionBackwardArgs& args, uintptr_t address, size_t bytes) {
         args.workspace = reinterpret_cast<void*>(address);

@@ -9,7 +9,7 @@
 #include "bindings.hpp"
 #include "radial/block_mask.hpp"
 #include "radial/error.hpp"
-#include "radial/forward_schedule.hpp"
+#include "radial/two_pass_plans.hpp"
 #include "radial/layout.hpp"
 #include "radial/radial_mask.hpp"
 #include "radial/sparse_layout.hpp"
@@ -119,7 +119,7 @@ void bind_masks(py::module_& m) {
       },
       py::arg("layout"), py::arg("sequence"), py::arg("params"), py::arg("near_frames") = kNearFrames,
       py::arg("group_frames") = kGroupFrames,
-      "The two-pass forward plan of a radial layout (radial/forward_schedule.hpp), int32 as bytes");
+      "The two-pass forward plan of a radial layout (radial/two_pass_plans.hpp), int32 as bytes");
   m.def(
       "build_backward_schedule",
       [](const BlockSparseLayout& layout, const SequenceLayout& sequence, const RadialParams& params,

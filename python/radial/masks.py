@@ -111,7 +111,7 @@ class RadialMask:
       num_blocks: ``nb = ceil(S / block_size)``.
       device: where :attr:`index` lives.
       forward_schedule: for a radial mask, its two-pass forward plan, int32 on :attr:`device` (near blocks
-        in row order, then far blocks position first; radial/forward_schedule.hpp); ``None`` otherwise.
+        in row order, then far blocks position first; radial/two_pass_plans.hpp); ``None`` otherwise.
       backward_schedule: the same over the mask's columns, for the backward's dK/dV kernel; ``None`` for
         a mask that is not radial.
     """

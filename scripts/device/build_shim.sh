@@ -10,7 +10,7 @@ gencode=("$@")
 mkdir -p "$out"
 sources=(
   src/error.cpp src/tensor_view.cpp
-  src/mask/layout.cpp src/mask/block_mask.cpp src/mask/radial_mask.cpp src/mask/sparse_layout.cpp src/mask/forward_schedule.cpp
+  src/mask/layout.cpp src/mask/block_mask.cpp src/mask/radial_mask.cpp src/mask/sparse_layout.cpp src/mask/two_pass_plans.cpp
   src/cuda/attention_forward.cu src/cuda/portable/forward_can_implement.cpp src/cuda/common/row_alignment.cpp
   src/cuda/sm90/tensor_map.cpp src/cuda/sm90/device_is_sm90.cpp
   src/cuda/instantiations/*.cu

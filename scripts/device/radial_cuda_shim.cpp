@@ -10,7 +10,7 @@
 
 #include "cuda/dispatch.hpp"
 #include "radial/attention.hpp"
-#include "radial/forward_schedule.hpp"
+#include "radial/two_pass_plans.hpp"
 #include "radial/radial_mask.hpp"
 #include "radial/sparse_layout.hpp"
 
@@ -97,7 +97,7 @@ int radial_shim_radial_csr(int64_t frames, int64_t tokens_per_frame, int64_t tex
   }
 }
 
-// The two-pass forward plan (radial/forward_schedule.hpp) of the same radial mask; near_frames and
+// The two-pass forward plan (radial/two_pass_plans.hpp) of the same radial mask; near_frames and
 // group_frames below 0 take the library's defaults. Call once with a null array to get its size, then
 // again with an array of that size.
 int radial_shim_radial_schedule(int64_t frames, int64_t tokens_per_frame, int64_t text_tokens, double decay,

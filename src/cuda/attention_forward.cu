@@ -99,7 +99,7 @@ void attention_forward(const AttentionForwardArgs& args, void* stream) {
   if (family != Family::sm90 || args.forward_schedule == nullptr ||
       !use_two_pass_schedule("RADIAL_CUDA_FORWARD_SCHEDULE", p.seq_len, p.head_dim, args.q.device_index))
     return launch(family, args.q.dtype, p.head_dim, p, cuda_stream);
-  // Two passes over the plan (radial/forward_schedule.hpp): the near blocks in row order, then the far
+  // Two passes over the plan (radial/two_pass_plans.hpp): the near blocks in row order, then the far
   // blocks in the plan's row order, added to the first pass's output.
   const int32_t n = p.num_blocks;
   const int32_t* plan = args.forward_schedule;

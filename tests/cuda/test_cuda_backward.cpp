@@ -21,7 +21,7 @@
 #include "cuda_test_support.hpp"
 #include "radial/attention.hpp"
 #include "radial/error.hpp"
-#include "radial/forward_schedule.hpp"
+#include "radial/two_pass_plans.hpp"
 #include "radial/reference.hpp"
 #include "test_support.hpp"
 

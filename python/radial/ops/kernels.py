@@ -53,7 +53,7 @@ def _use_reference(q: torch.Tensor) -> bool:
 
 
 def schedule_size(row_offsets: torch.Tensor, col_indices: torch.Tensor) -> int:
-    """Entries of a two-pass plan (radial/forward_schedule.hpp) for this layout: 3 nb + 2 + nnz."""
+    """Entries of a two-pass plan (radial/two_pass_plans.hpp) for this layout: 3 nb + 2 + nnz."""
     return 3 * (row_offsets.shape[0] - 1) + 2 + col_indices.shape[0]
 
 

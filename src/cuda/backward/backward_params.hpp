@@ -38,7 +38,7 @@ struct BackwardParams {
   const int32_t* col_offsets;    // (num_blocks + 1) CSC: query blocks of each key block (dK, dV)
   const int32_t* row_indices;    // (nnz)
   const int32_t* kv_valid_len;   // (B) or null
-  // The backward schedule's passes (Hopper dK/dV only; radial/forward_schedule.hpp): CTA x of the dK/dV
+  // The backward schedule's passes (Hopper dK/dV only; radial/two_pass_plans.hpp): CTA x of the dK/dV
   // grid owns key block k_blocks[x] (null: key block x) and visits col_offsets[x] .. [x + 1]; with merge
   // set it adds its dK and dV to what the previous pass wrote, and a CTA with nothing to visit returns.
   const int32_t* k_blocks;

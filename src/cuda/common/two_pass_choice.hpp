@@ -1,5 +1,5 @@
 #pragma once
-// Whether a Hopper kernel follows a radial mask's two-pass schedule (radial/forward_schedule.hpp). The
+// Whether a Hopper kernel follows a radial mask's two-pass schedule (radial/two_pass_plans.hpp). The
 // two passes exist to read K/V (forward) or Q/dO (backward) from DRAM less often, which only pays for
 // the second pass's merge once one head's keys and values (or queries and output gradients) outgrow the
 // L2: measured on an H100, the forward is 2 % faster at HunyuanVideo 117 f (1.1 times the L2), 7 % at the

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "radial/error.hpp"
-#include "radial/forward_schedule.hpp"
+#include "radial/two_pass_plans.hpp"
 #include "radial/radial_mask.hpp"
 #include "radial/sparse_layout.hpp"
 
@@ -35,7 +35,7 @@ void expect_plan_splits_layout(const Case& c, int64_t near_frames, bool backward
   const auto& offsets = backward ? layout.col_offsets() : layout.row_offsets();
   const auto& indices = backward ? layout.row_indices() : layout.col_indices();
   const int32_t n = layout.num_blocks();
-  ASSERT_EQ(static_cast<int64_t>(plan.size()), forward_schedule_size(n, layout.nnz()));
+  ASSERT_EQ(static_cast<int64_t>(plan.size()), two_pass_plan_size(n, layout.nnz()));
   const int32_t* near_offsets = plan.data();
   const int32_t* far_offsets = near_offsets + n + 1;
   const int32_t* far_rows = far_offsets + n + 1;
@@ -83,7 +83,7 @@ void expect_plan_splits_layout(const Case& c, int64_t near_frames, bool backward
   EXPECT_GT(far_blocks, 0) << "the case should have far blocks";
 }
 
-TEST(ForwardSchedule, SplitsRadialLayoutsExactly) {
+TEST(TwoPassPlans, SplitsRadialLayoutsExactly) {
   // Frames that do not fill whole blocks, a partial last block, text after the video, with and without
   // the sink.
   for (const bool backward : {false, true}) {
@@ -96,7 +96,7 @@ TEST(ForwardSchedule, SplitsRadialLayoutsExactly) {
   }
 }
 
-TEST(ForwardSchedule, TakesTheFarRowsPositionFirstWithinFrameGroups) {
+TEST(TwoPassPlans, TakesTheFarRowsPositionFirstWithinFrameGroups) {
   const SequenceLayout sequence{40, 1024, 0, 128};  // 8 blocks per frame
   const RadialParams params{1.0, false};
   const BlockSparseLayout layout(build_radial_mask(sequence, params), sequence.seq_len(), 128);
@@ -110,7 +110,7 @@ TEST(ForwardSchedule, TakesTheFarRowsPositionFirstWithinFrameGroups) {
   EXPECT_EQ(far_rows[16], 1);  // then position 1
 }
 
-TEST(ForwardSchedule, RejectsMismatchedArguments) {
+TEST(TwoPassPlans, RejectsMismatchedArguments) {
   const SequenceLayout sequence{4, 512, 0, 128};
   const RadialParams params{1.0, false};
   const BlockSparseLayout layout(build_radial_mask(sequence, params), sequence.seq_len(), 128);

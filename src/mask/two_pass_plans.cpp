@@ -1,4 +1,4 @@
-#include "radial/forward_schedule.hpp"
+#include "radial/two_pass_plans.hpp"
 
 #include <algorithm>
 #include <cstdlib>
@@ -48,7 +48,7 @@ std::vector<int32_t> build_two_pass_plan(const BlockSparseLayout& layout, const 
   const auto& indices = rows ? layout.col_indices() : layout.row_indices();
   auto entry_is_near = [&](int32_t line, int32_t entry) { return rows ? is_near(line, entry) : is_near(entry, line); };
 
-  std::vector<int32_t> plan(forward_schedule_size(n, layout.nnz()));
+  std::vector<int32_t> plan(two_pass_plan_size(n, layout.nnz()));
   int32_t* near_offsets = plan.data();
   int32_t* far_offsets = near_offsets + n + 1;
   int32_t* far_lines = far_offsets + n + 1;
