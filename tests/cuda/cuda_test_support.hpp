@@ -4,6 +4,7 @@
 #include <cuda_runtime.h>
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <string>
 
 #include "attention_tensors.hpp"
@@ -23,6 +24,18 @@ inline std::string no_gpu_reason() {
   do {                                                                                         \
     if (const std::string why = ::radial::testing::no_gpu_reason(); !why.empty()) GTEST_SKIP() << why; \
   } while (0)
+
+// Sets an environment variable (the kernels' RADIAL_CUDA_* overrides) for one scope.
+class EnvironmentScope {
+ public:
+  EnvironmentScope(const char* name, const char* value) : name_(name) { setenv(name, value, 1); }
+  ~EnvironmentScope() { unsetenv(name_); }
+  EnvironmentScope(const EnvironmentScope&) = delete;
+  EnvironmentScope& operator=(const EnvironmentScope&) = delete;
+
+ private:
+  const char* name_;
+};
 
 inline void check_cuda(cudaError_t status, const char* what) {
   ASSERT_EQ(status, cudaSuccess) << what << ": " << cudaGetErrorString(status);

@@ -52,24 +52,6 @@ double backward_tolerance(DType dtype) { return dtype == DType::f16 ? 2e-3 : 1e-
 
 const char* const kFamilies[] = {"auto", "portable"};
 
-// Sets RADIAL_CUDA_BACKWARD_SCHEDULE for the scope of one call.
-class ScheduleScope {
- public:
-  explicit ScheduleScope(const char* choice) { setenv("RADIAL_CUDA_BACKWARD_SCHEDULE", choice, 1); }
-  ~ScheduleScope() { unsetenv("RADIAL_CUDA_BACKWARD_SCHEDULE"); }
-  ScheduleScope(const ScheduleScope&) = delete;
-  ScheduleScope& operator=(const ScheduleScope&) = delete;
-};
-
-// Sets RADIAL_CUDA_BACKWARD for the scope of one family's calls.
-class FamilyScope {
- public:
-  explicit FamilyScope(const char* family) { setenv("RADIAL_CUDA_BACKWARD", family, 1); }
-  ~FamilyScope() { unsetenv("RADIAL_CUDA_BACKWARD"); }
-  FamilyScope(const FamilyScope&) = delete;
-  FamilyScope& operator=(const FamilyScope&) = delete;
-};
-
 Gradients run_reference_backward(const Problem& p, BackwardInputs& in) {
   Gradients g = poisoned_gradients(p.spec, DType::f64, Storage::bshd);
   reference::attention_backward(backward_args(p, in.out, in.dout, in.lse, g.dq, g.dk, g.dv));
@@ -108,7 +90,7 @@ Gradients run_cuda_backward(const Problem& p, BackwardInputs& in, bool determini
     plan = build_backward_schedule(*p.layout, p.radial->sequence, p.radial->params, /*near_frames=*/1);
   const DeviceBuffer d_plan(plan.data(), plan.size() * 4);
   if (two_passes) args.backward_schedule = static_cast<const int32_t*>(d_plan.get());
-  const ScheduleScope schedule_scope(two_passes ? "always" : "never");
+  const EnvironmentScope schedule_scope("RADIAL_CUDA_BACKWARD_SCHEDULE", two_passes ? "always" : "never");
   args.workspace_bytes = attention_backward_workspace_bytes(args);
   const DeviceBuffer workspace(args.workspace_bytes);
   // All-ones bytes are NaN as float32: a kernel that reads workspace nobody wrote shows.
@@ -131,7 +113,7 @@ TEST_P(CudaBackward, MatchesFloat64Reference) {
   BackwardInputs in = make_backward_inputs(rng, p, reference::attention_forward);
   const Gradients ref = run_reference_backward(p, in);
   for (const char* family : kFamilies) {
-    const FamilyScope scope(family);
+    const EnvironmentScope scope("RADIAL_CUDA_BACKWARD", family);
     // Modes: deterministic, default, and for radial masks default with the two-pass schedule.
     for (int mode_index = 0; mode_index < (p.radial ? 3 : 2); ++mode_index) {
       const bool deterministic = mode_index == 0, two_passes = mode_index == 2;
@@ -161,7 +143,7 @@ TEST(CudaBackwardDeterminism, BitIdenticalAcrossRuns) {
                                        .mask = MaskKind::radial_pattern, .padded_keys = true, .frames = 5});
   BackwardInputs in = make_backward_inputs(rng, p, reference::attention_forward);
   for (const char* family : kFamilies) {
-    const FamilyScope scope(family);
+    const EnvironmentScope scope("RADIAL_CUDA_BACKWARD", family);
     const Gradients one = run_cuda_backward(p, in, true);
     const Gradients two = run_cuda_backward(p, in, true);
     EXPECT_EQ(std::memcmp(one.dq.storage.data(), two.dq.storage.data(), storage_bytes(one.dq)), 0) << family << ": dq differs";

@@ -1,6 +1,7 @@
 // The CUDA forward against the float64 reference on fresh random inputs (seed printed), through the
 // library's one entry point radial::attention_forward with CUDA tensors. Every case runs on the
-// Hopper kernel (where the GPU is an H100/H200) and on the portable kernel.
+// Hopper kernel (where the GPU is an H100/H200) and on the portable kernel; radial masks also in the
+// two passes of their forward schedule.
 // Without a GPU every test skips and says why.
 #include <cuda_runtime.h>
 #include <gtest/gtest.h>
@@ -9,6 +10,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "attention_problem.hpp"
@@ -17,6 +19,7 @@
 #include "radial/attention.hpp"
 #include "radial/error.hpp"
 #include "radial/reference.hpp"
+#include "radial/two_pass_plans.hpp"
 #include "test_support.hpp"
 
 namespace radial::testing {
@@ -26,7 +29,9 @@ struct ForwardResult {
   HostTensor out, lse;
 };
 
-ForwardResult run_cuda_forward(const Problem& p) {
+// two_passes: with the radial mask's forward schedule (near_frames 1, so that the few frames of these cases
+// leave far blocks) and RADIAL_CUDA_FORWARD_SCHEDULE=always, which the Hopper kernel follows.
+ForwardResult run_cuda_forward(const Problem& p, bool two_passes = false) {
   const ProblemSpec& s = p.spec;
   ForwardResult r{token_tensor(s.dtype, s.batch, s.seq, s.heads, s.dim, s.storage),  // NaN-poisoned
                   row_stat_tensor(DType::f32, s.batch, s.heads, s.seq)};
@@ -53,6 +58,11 @@ ForwardResult run_cuda_forward(const Problem& p) {
   args.layout.row_indices = nullptr;
   args.kv_valid_len = p.kv_valid_len.empty() ? nullptr : static_cast<const int32_t*>(kv_valid_len.get());
   args.scale = p.scale;
+  std::vector<int32_t> plan{0};
+  if (two_passes) plan = build_forward_schedule(*p.layout, p.radial->sequence, p.radial->params, /*near_frames=*/1);
+  const DeviceBuffer d_plan(plan.data(), plan.size() * sizeof(int32_t));
+  if (two_passes) args.forward_schedule = static_cast<const int32_t*>(d_plan.get());
+  const EnvironmentScope schedule_scope("RADIAL_CUDA_FORWARD_SCHEDULE", two_passes ? "always" : "never");
   attention_forward(args, nullptr);
   check_cuda(cudaDeviceSynchronize(), "forward kernel");
   out.copy_to(r.out);
@@ -79,10 +89,15 @@ TEST_P(CudaForward, MatchesFloat64Reference) {
   const Problem p = make_problem(rng, GetParam());
   const ForwardResult ref = run_reference_forward(p);
   const std::vector<double> ref_out = values(ref.out.view), ref_lse = values(ref.lse.view);
-  for (const char* family : kFamilies) {
-    SCOPED_TRACE(std::string("kernel family ") + family);
-    setenv("RADIAL_CUDA_FORWARD", family, 1);
-    const ForwardResult gpu = run_cuda_forward(p);
+  // Each family in one pass; for radial masks the library's choice also in two passes.
+  std::vector<std::pair<const char*, bool>> variants;
+  for (const char* family : kFamilies) variants.emplace_back(family, false);
+  if (p.radial) variants.emplace_back("auto", true);
+  for (const auto& [family, two_passes] : variants) {
+    const std::string label = std::string(family) + (two_passes ? "_two_passes" : "");
+    SCOPED_TRACE("kernel family " + label);
+    const EnvironmentScope scope("RADIAL_CUDA_FORWARD", family);
+    const ForwardResult gpu = run_cuda_forward(p, two_passes);
     const std::vector<double> out = values(gpu.out.view), lse = values(gpu.lse.view);
     EXPECT_EQ(std::count_if(out.begin(), out.end(), [](double x) { return std::isnan(x); }), 0)
         << "out elements left unwritten (NaN)";
@@ -90,13 +105,12 @@ TEST_P(CudaForward, MatchesFloat64Reference) {
         << "lse elements left unwritten (NaN)";
     const Error out_error = compare(out, ref_out);
     const Error lse_error = compare(lse, ref_lse);
-    RecordProperty(std::string("out_relative_l2_") + family, std::to_string(out_error.relative_l2));
+    RecordProperty("out_relative_l2_" + label, std::to_string(out_error.relative_l2));
     EXPECT_LE(out_error.relative_l2, cuda_tolerance(p.spec.dtype)) << "out max-abs " << out_error.max_abs;
     // lse is fp32 from exactly widened inputs; -inf rows must match exactly (compare() skips them
     // only when both are -inf, and a mismatch shows as an infinite error).
     EXPECT_LE(lse_error.max_abs, 1e-3) << "lse relative " << lse_error.relative_l2;
   }
-  unsetenv("RADIAL_CUDA_FORWARD");
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, CudaForward, ::testing::ValuesIn(cuda_forward_cases()), case_name);
