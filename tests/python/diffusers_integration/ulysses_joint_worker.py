@@ -14,6 +14,8 @@ from radial.testing import enable_ulysses_on_cpu
 
 sys.path.insert(0, os.path.dirname(__file__))
 import tiny_models as tm  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # tests/python
+from rank_processes import exit_rank  # noqa: E402
 
 # 96 tokens a frame, 9 latent frames: 864 video tokens (7 blocks with the text). 21 text tokens: 11 a
 # rank over 2 ranks, so the last shard carries one padding token; the valid lengths differ per element
@@ -51,3 +53,4 @@ def main(family_name: str, rank: int, world: int, port: int, out_dir: str) -> No
 
 if __name__ == "__main__":
     main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5])
+    exit_rank()

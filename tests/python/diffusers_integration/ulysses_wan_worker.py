@@ -12,6 +12,8 @@ from radial.testing import enable_ulysses_on_cpu
 
 sys.path.insert(0, os.path.dirname(__file__))
 from tiny_models import tiny_wan, wan_inputs  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # tests/python
+from rank_processes import exit_rank  # noqa: E402
 
 # 128 x 192 pixels -> 8 x 12 = 96 tokens a frame; 33 frames -> 9 latent frames: 864 tokens, 7 blocks,
 # radial density 0.49 at decay 0.5
@@ -34,3 +36,4 @@ def main(rank: int, world: int, port: int, out_dir: str) -> None:
 
 if __name__ == "__main__":
     main(int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4])
+    exit_rank()

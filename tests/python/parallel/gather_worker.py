@@ -9,6 +9,9 @@ import torch.distributed as dist
 
 from radial.parallel.gather import AllGatherReplicated
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # tests/python
+from rank_processes import exit_rank  # noqa: E402
+
 
 def piece(seed: int, rank: int) -> torch.Tensor:
     """Rank ``rank``'s piece ``[2, 3, 4]``, at a non-unit scale."""
@@ -33,3 +36,4 @@ def main(rank: int, world: int, port: int, seed: int, out_dir: str) -> None:
 
 if __name__ == "__main__":
     main(int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5])
+    exit_rank()

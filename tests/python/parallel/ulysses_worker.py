@@ -9,6 +9,9 @@ import torch.distributed as dist
 import radial
 from radial.parallel import ShardLayout, shard_sequence, ulysses_attention
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # tests/python
+from rank_processes import exit_rank  # noqa: E402
+
 
 def make_problem(seed: int, world: int):
     """The same random problem on every rank (and in the single-process check)."""
@@ -36,3 +39,4 @@ def main(rank: int, world: int, port: int, seed: int, out_dir: str) -> None:
 
 if __name__ == "__main__":
     main(*(int(a) for a in sys.argv[1:5]), sys.argv[5])
+    exit_rank()
