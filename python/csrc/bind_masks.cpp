@@ -5,14 +5,15 @@
 
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "bindings.hpp"
 #include "radial/block_mask.hpp"
 #include "radial/error.hpp"
-#include "radial/two_pass_plans.hpp"
 #include "radial/layout.hpp"
 #include "radial/radial_mask.hpp"
 #include "radial/sparse_layout.hpp"
+#include "radial/two_pass_plans.hpp"
 
 namespace py = pybind11;
 
@@ -111,24 +112,29 @@ void bind_masks(py::module_& m) {
       .def("row_indices", [](const BlockSparseLayout& l) { return int32_bytes(l.row_indices()); },
            "(nnz) int32 query blocks of each key block, as bytes");
 
-  m.def(
-      "build_forward_schedule",
-      [](const BlockSparseLayout& layout, const SequenceLayout& sequence, const RadialParams& params,
-         int64_t near_frames, int64_t group_frames) {
-        return int32_bytes(build_forward_schedule(layout, sequence, params, near_frames, group_frames));
-      },
-      py::arg("layout"), py::arg("sequence"), py::arg("params"), py::arg("near_frames") = kNearFrames,
-      py::arg("group_frames") = kGroupFrames,
-      "The two-pass forward plan of a radial layout (radial/two_pass_plans.hpp), int32 as bytes");
-  m.def(
-      "build_backward_schedule",
-      [](const BlockSparseLayout& layout, const SequenceLayout& sequence, const RadialParams& params,
-         int64_t near_frames, int64_t group_frames) {
-        return int32_bytes(build_backward_schedule(layout, sequence, params, near_frames, group_frames));
-      },
-      py::arg("layout"), py::arg("sequence"), py::arg("params"), py::arg("near_frames") = kNearFrames,
-      py::arg("group_frames") = kGroupFrames,
-      "The two-pass backward (dK/dV) plan of a radial layout, over its columns, int32 as bytes");
+  // The two-pass plans (radial/two_pass_plans.hpp): one binding shape for both builders.
+  using PlanBuilder = std::vector<int32_t> (*)(const BlockSparseLayout&, const SequenceLayout&, const RadialParams&,
+                                               int64_t, int64_t);
+  const struct {
+    const char* name;
+    PlanBuilder build;
+    const char* doc;
+  } plans[] = {
+      {"build_forward_schedule", &build_forward_schedule,
+       "The two-pass forward plan of a radial layout, over its rows, int32 as bytes"},
+      {"build_backward_schedule", &build_backward_schedule,
+       "The two-pass backward (dK/dV) plan of a radial layout, over its columns, int32 as bytes"},
+  };
+  for (const auto& plan : plans) {
+    m.def(
+        plan.name,
+        [build = plan.build](const BlockSparseLayout& layout, const SequenceLayout& sequence,
+                             const RadialParams& params, int64_t near_frames, int64_t group_frames) {
+          return int32_bytes(build(layout, sequence, params, near_frames, group_frames));
+        },
+        py::arg("layout"), py::arg("sequence"), py::arg("params"), py::arg("near_frames") = kNearFrames,
+        py::arg("group_frames") = kGroupFrames, plan.doc);
+  }
 }
 
 }  // namespace radial::python

@@ -21,8 +21,8 @@
 #include "cuda_test_support.hpp"
 #include "radial/attention.hpp"
 #include "radial/error.hpp"
-#include "radial/two_pass_plans.hpp"
 #include "radial/reference.hpp"
+#include "radial/two_pass_plans.hpp"
 #include "test_support.hpp"
 
 namespace radial::testing {
